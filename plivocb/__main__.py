@@ -1,0 +1,3 @@
+from plivocb.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""The one exception root of plivocb and its exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    CHECKS_FAILED = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class PlivocbError(Exception):
+    """An error the user can act on: what went wrong, and a hint saying what to do next."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, hint: str = "", exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(PlivocbError):
+    """Bad options or arguments."""
+
+
+class FixtureError(PlivocbError):
+    """A fixture file that cannot be read, parsed or written."""
+
+    def __init__(self, path: object, problem: str, hint: str = "") -> None:
+        super().__init__(
+            f"{path}: {problem}",
+            hint or "fix or delete the file, or record it again with `plivocb listen`",
+        )
+        self.path = path
+        self.problem = problem
+
+
+class TunnelError(PlivocbError):
+    """The public tunnel could not be opened."""
+
+
+class NotImplementedYet(PlivocbError):
+    """A command that a later release fills in."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"`plivocb {command}` is not implemented yet")

@@ -1,0 +1,333 @@
+"""Fixture format v1: one recorded callback per TOML file (see docs/fixture-format.md).
+
+`to_toml`/`from_toml` are the one pair of converters; `save` writes atomically and never
+clobbers; `iter_paths`/`load` stream fixtures from files, directories and globs.
+"""
+
+from __future__ import annotations
+
+import base64
+import glob
+import itertools
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from plivocb.errors import FixtureError, UsageError
+
+FORMAT_KEY = "plivocb_fixture"
+FORMAT_VERSION = 1
+VERDICTS = ("valid", "invalid", "unsigned", "unchecked")
+TEMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    public_url: str
+    path: str
+    query: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str, default: str = "") -> str:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), default)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str = ""
+    body: str = ""
+    elapsed_ms: float = 0.0
+    forwarded_to: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    verdict: str = "unchecked"
+    family: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Fixture:
+    kind: str
+    received_at: datetime
+    request: Request
+    params: dict[str, list[str]] = field(default_factory=dict)
+    signature: Signature = field(default_factory=Signature)
+    response: Response | None = None
+    redacted: bool = False
+
+    def with_(self, **changes: Any) -> Fixture:
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------- TOML conversion
+
+
+def _body_out(body: bytes) -> dict[str, str]:
+    try:
+        return {"body_encoding": "utf-8", "body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_encoding": "base64", "body": base64.b64encode(body).decode("ascii")}
+
+
+def to_dict(fx: Fixture) -> dict[str, Any]:
+    req = fx.request
+    data: dict[str, Any] = {
+        FORMAT_KEY: FORMAT_VERSION,
+        "kind": fx.kind,
+        "received_at": fx.received_at,
+        "redacted": fx.redacted,
+        "request": {
+            "method": req.method,
+            "public_url": req.public_url,
+            "path": req.path,
+            "query": req.query,
+            "headers": [[k, v] for k, v in req.headers],
+            **_body_out(req.body),
+        },
+        "params": {k: v[0] if len(v) == 1 else list(v) for k, v in fx.params.items()},
+        "signature": {
+            "verdict": fx.signature.verdict,
+            "family": fx.signature.family,
+            "detail": fx.signature.detail,
+        },
+    }
+    if fx.response is not None:
+        r = fx.response
+        data["response"] = {
+            "status": r.status,
+            "content_type": r.content_type,
+            "elapsed_ms": r.elapsed_ms,
+            "forwarded_to": r.forwarded_to,
+            "error": r.error,
+            "body": r.body,
+        }
+    return data
+
+
+def to_toml(fx: Fixture) -> str:
+    return tomli_w.dumps(to_dict(fx))
+
+
+class _Reader:
+    """Typed access to a parsed document; every mistake names the file and the field."""
+
+    def __init__(self, source: object, data: dict[str, Any]) -> None:
+        self.source = source
+        self.data = data
+
+    def fail(self, problem: str) -> FixtureError:
+        return FixtureError(self.source, problem)
+
+    def table(self, name: str, required: bool = True) -> dict[str, Any] | None:
+        value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(f"missing table [{name}]")
+        return value
+
+    def get(
+        self, table: dict[str, Any], key: str, typ: type, where: str, default: Any = ...
+    ) -> Any:
+        if key not in table:
+            if default is ...:
+                raise self.fail(f"missing field `{where}{key}`")
+            return default
+        value = table[key]
+        if typ is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+            raise self.fail(f"field `{where}{key}` must be {typ.__name__}, got {value!r:.60}")
+        return value
+
+
+def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
+    r = _Reader(source, data)
+    version = data.get(FORMAT_KEY)
+    if version is None:
+        raise r.fail(f"not a plivocb fixture (no `{FORMAT_KEY}` version key)")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise FixtureError(
+            source,
+            f"fixture format version {version!r} is not supported (this plivocb reads 1)",
+            "upgrade plivocb, or re-record the fixture",
+        )
+    kind = r.get(data, "kind", str, "")
+    received = r.get(data, "received_at", datetime, "")
+    req = r.table("request")
+    assert req is not None
+    encoding = r.get(req, "body_encoding", str, "request.", "utf-8")
+    raw_body = r.get(req, "body", str, "request.", "")
+    if encoding == "utf-8":
+        body = raw_body.encode("utf-8")
+    elif encoding == "base64":
+        try:
+            body = base64.b64decode(raw_body, validate=True)
+        except ValueError as exc:
+            raise r.fail(f"request.body is not valid base64: {exc}") from None
+    else:
+        raise r.fail(f"request.body_encoding must be 'utf-8' or 'base64', got {encoding!r}")
+    headers = r.get(req, "headers", list, "request.", [])
+    if not all(
+        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers
+    ):
+        raise r.fail("request.headers must be a list of [name, value] string pairs")
+    request = Request(
+        method=r.get(req, "method", str, "request."),
+        public_url=r.get(req, "public_url", str, "request.", ""),
+        path=r.get(req, "path", str, "request.", "/"),
+        query=r.get(req, "query", str, "request.", ""),
+        headers=tuple((h[0], h[1]) for h in headers),
+        body=body,
+    )
+    params: dict[str, list[str]] = {}
+    for key, value in (r.table("params", required=False) or {}).items():
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise r.fail(f"params.{key} must be a string or a list of strings")
+        params[key] = list(values)
+    sig_table = r.table("signature", required=False) or {}
+    verdict = r.get(sig_table, "verdict", str, "signature.", "unchecked")
+    if verdict not in VERDICTS:
+        raise r.fail(f"signature.verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+    signature = Signature(
+        verdict,
+        r.get(sig_table, "family", str, "signature.", ""),
+        r.get(sig_table, "detail", str, "signature.", ""),
+    )
+    response = None
+    resp = r.table("response", required=False)
+    if resp is not None:
+        response = Response(
+            status=r.get(resp, "status", int, "response."),
+            content_type=r.get(resp, "content_type", str, "response.", ""),
+            body=r.get(resp, "body", str, "response.", ""),
+            elapsed_ms=r.get(resp, "elapsed_ms", float, "response.", 0.0),
+            forwarded_to=r.get(resp, "forwarded_to", str, "response.", ""),
+            error=r.get(resp, "error", str, "response.", ""),
+        )
+    return Fixture(
+        kind=kind,
+        received_at=received,
+        request=request,
+        params=params,
+        signature=signature,
+        response=response,
+        redacted=r.get(data, "redacted", bool, "", False),
+    )
+
+
+def from_toml(text: str, source: object = "<fixture>") -> Fixture:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FixtureError(source, f"not valid TOML: {exc}") from None
+    return from_dict(data, source)
+
+
+# ---------------------------------------------------------------- files
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9]")
+_sequence = itertools.count(1)
+
+
+def safe_token(value: str, limit: int = 8) -> str:
+    """Untrusted text reduced to [A-Za-z0-9], for use inside a file name."""
+    return _UNSAFE.sub("", value)[:limit]
+
+
+def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
+    """`<UTC time>-<seq>-<kind>[-<id>].toml`: sorts by arrival, only [A-Za-z0-9._-]."""
+    stamp = fx.received_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    kind = safe_token(fx.kind.replace("_", ""), 16) or "other"
+    token = safe_token(ident)
+    return f"{stamp}-{sequence:06d}-{kind}{'-' + token if token else ''}.toml"
+
+
+def save(fx: Fixture, directory: Path, ident: str = "") -> Path:
+    """Write atomically (temp file, then a no-clobber link) and return the final path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = to_toml(fx).encode("utf-8")
+    temp = directory / f".{os.getpid()}-{next(_sequence)}{TEMP_SUFFIX}"
+    with open(temp, "wb") as handle:
+        handle.write(data)
+    try:
+        while True:
+            target = directory / file_name(fx, next(_sequence), ident)
+            try:
+                os.link(temp, target)
+                return target
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links here: fall back to a checked rename
+                if target.exists():
+                    continue
+                os.replace(temp, target)
+                return target
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_in_place(fx: Fixture, path: Path) -> None:
+    """Atomically replace an existing fixture file with new content."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    temp.write_text(to_toml(fx), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def load(path: Path) -> Fixture:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FixtureError(path, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise FixtureError(path, f"cannot be read: {exc.strerror}") from None
+    return from_toml(text, path)
+
+
+def is_fixture_name(name: str) -> bool:
+    return name.endswith(".toml") and not name.startswith(".")
+
+
+def iter_paths(specs: Iterable[str]) -> Iterator[Path]:
+    """Fixture files named by files, directories (sorted, not recursive into dot dirs) or globs."""
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            yield from _walk(path)
+        elif path.is_file():
+            yield path
+        elif glob.has_magic(spec):
+            for match in sorted(glob.iglob(spec, recursive=True)):
+                p = Path(match)
+                if p.is_dir():
+                    yield from _walk(p)
+                elif is_fixture_name(p.name):
+                    yield p
+        else:
+            raise UsageError(f"no such file or directory: {spec}", "check the path")
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(Path(entry.path))
+        elif is_fixture_name(entry.name):
+            yield Path(entry.path)

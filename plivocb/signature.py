@@ -1,0 +1,162 @@
+"""Plivo request signatures: V3 (URL + params + nonce) and V2 (URL path + nonce).
+
+The canonical string follows the official SDKs (see ../shared/plivo-reference.md §2.2), which
+differ from Plivo's prose for POST URLs without a query string.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
+
+Params = Mapping[str, Sequence[str]]
+Verdict = Literal["valid", "invalid", "unsigned", "unchecked"]
+
+V3 = "X-Plivo-Signature-V3"
+V3_MA = "X-Plivo-Signature-Ma-V3"
+V3_NONCE = "X-Plivo-Signature-V3-Nonce"
+V2 = "X-Plivo-Signature-V2"
+V2_MA = "X-Plivo-Signature-Ma-V2"
+V2_NONCE = "X-Plivo-Signature-V2-Nonce"
+SIGNATURE_HEADERS = (V3, V3_MA, V3_NONCE, V2, V2_MA, V2_NONCE)
+
+
+def new_nonce() -> str:
+    """A fresh 20-digit numeric nonce, like Plivo's."""
+    return "".join(secrets.choice("0123456789") for _ in range(20))
+
+
+def _base_url(url: str) -> tuple[str, dict[str, list[str]]]:
+    parts = urlsplit(url)
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", query
+
+
+def _merge(into: dict[str, list[str]], params: Params) -> None:
+    for key, values in params.items():
+        into.setdefault(key, []).extend(values)
+
+
+def _query_string(params: Mapping[str, Sequence[str]]) -> str:
+    return "&".join(f"{k}={v}" for k in sorted(params) for v in sorted(params[k]))
+
+
+def _params_string(params: Params) -> str:
+    return "".join(f"{k}{v}" for k in sorted(params) for v in sorted(params[k]))
+
+
+def v3_canonical(method: str, url: str, params: Params) -> str:
+    """The string Plivo hashes for V3, before `.nonce` is appended."""
+    base, query = _base_url(url)
+    if method.upper() == "GET":
+        _merge(query, params)
+        return f"{base}?{_query_string(query)}" if query else base
+    qs = _query_string(query)
+    if not params:
+        return f"{base}?{qs}" if qs else base
+    if qs:
+        return f"{base}?{qs}.{_params_string(params)}"
+    return f"{base}?{_params_string(params)}"
+
+
+def _hmac_b64(token: str, message: str) -> str:
+    digest = hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def sign_v3(method: str, url: str, params: Params, nonce: str, token: str) -> str:
+    return _hmac_b64(token, f"{v3_canonical(method, url, params)}.{nonce}")
+
+
+def sign_v2(url: str, nonce: str, token: str) -> str:
+    parts = urlsplit(url)
+    return _hmac_b64(token, f"{parts.scheme}://{parts.netloc}{parts.path}{nonce}")
+
+
+def matches_any(expected: str, header_value: str) -> bool:
+    """Constant-time check of one signature against a comma-separated header."""
+    found = False
+    for candidate in header_value.split(","):
+        found |= hmac.compare_digest(expected.encode(), candidate.strip().encode())
+    return found
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    verdict: Verdict
+    family: str = ""  # "v3", "v3-ma", "v2", "v2-ma", or "" when nothing decided
+    detail: str = ""
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def check(
+    headers: Mapping[str, str], method: str, url: str, params: Params, token: str | None
+) -> SignatureCheck:
+    """Verify a callback's signature headers against the public URL Plivo called.
+
+    V3 headers decide when present (plain and `-Ma-`, each against `token`); V2 is tried only
+    when no V3 header came, since V2 does not cover the body.
+    """
+    v3 = {name: _header(headers, name) for name in (V3, V3_MA)}
+    v2 = {name: _header(headers, name) for name in (V2, V2_MA)}
+    if not any(v3.values()) and not any(v2.values()):
+        return SignatureCheck("unsigned", "", "no X-Plivo-Signature header")
+    if not token:
+        return SignatureCheck("unchecked", "", "no auth token given")
+    if any(v3.values()):
+        nonce = _header(headers, V3_NONCE) or ""
+        expected = sign_v3(method, url, params, nonce, token)
+        for name, family in ((V3, "v3"), (V3_MA, "v3-ma")):
+            value = v3[name]
+            if value and matches_any(expected, value):
+                return SignatureCheck("valid", family)
+        return SignatureCheck("invalid", "v3", f"V3 signature does not match {url}")
+    nonce = _header(headers, V2_NONCE) or ""
+    expected = sign_v2(url, nonce, token)
+    for name, family in ((V2, "v2"), (V2_MA, "v2-ma")):
+        value = v2[name]
+        if value and matches_any(expected, value):
+            return SignatureCheck("valid", family, "V2 covers the URL only, not the body")
+    return SignatureCheck("invalid", "v2", f"V2 signature does not match {url}")
+
+
+def signed_headers(
+    method: str,
+    url: str,
+    params: Params,
+    token: str,
+    main_token: str | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """All six signature headers for a request to `url`, freshly nonced."""
+    main_token = main_token or token
+    v3_nonce = nonce or new_nonce()
+    v2_nonce = nonce or new_nonce()
+    return {
+        V3: sign_v3(method, url, params, v3_nonce, token),
+        V3_MA: sign_v3(method, url, params, v3_nonce, main_token),
+        V3_NONCE: v3_nonce,
+        V2: sign_v2(url, v2_nonce, token),
+        V2_MA: sign_v2(url, v2_nonce, main_token),
+        V2_NONCE: v2_nonce,
+    }
+
+
+def strip_signature_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    names = {h.lower() for h in SIGNATURE_HEADERS}
+    return [(k, v) for k, v in headers if k.lower() not in names]

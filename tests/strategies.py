@@ -1,0 +1,50 @@
+"""Hypothesis strategies for fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import strategies as st
+
+from plivocb.fixture import VERDICTS, Fixture, Request, Response, Signature
+
+text = st.text(max_size=40)
+values = st.lists(text, min_size=1, max_size=3)
+headers = st.lists(st.tuples(st.text(min_size=1, max_size=20), text), max_size=6)
+
+
+@st.composite
+def fixtures(draw: st.DrawFn, big: bool = False) -> Fixture:
+    body = draw(st.one_of(st.binary(max_size=200), text.map(lambda s: s.encode())))
+    if big:
+        body = ("x" * (1 << 20) + draw(text)).encode()
+    response = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                Response,
+                status=st.integers(100, 599),
+                content_type=text,
+                body=text,
+                elapsed_ms=st.floats(allow_nan=False),
+                forwarded_to=text,
+                error=text,
+            ),
+        )
+    )
+    return Fixture(
+        kind=draw(st.sampled_from(["answer", "hangup", "message", "other"])),
+        received_at=draw(st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1))),
+        request=Request(
+            method=draw(st.sampled_from(["GET", "POST", "PUT"])),
+            public_url=draw(text),
+            path=draw(text),
+            query=draw(text),
+            headers=tuple(draw(headers)),
+            body=body,
+        ),
+        params=draw(st.dictionaries(text, values, max_size=6)),
+        signature=Signature(draw(st.sampled_from(VERDICTS)), draw(text), draw(text)),
+        response=response,
+        redacted=draw(st.booleans()),
+    )
