@@ -83,6 +83,14 @@ def _body_out(body: bytes) -> dict[str, str]:
         return {"body_encoding": "base64", "body": base64.b64encode(body).decode("ascii")}
 
 
+def _headers_out(headers: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
+    """Headers as a TOML table; a name sent more than once holds an array of its values."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        grouped.setdefault(name, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in grouped.items()}
+
+
 def to_dict(fx: Fixture) -> dict[str, Any]:
     req = fx.request
     data: dict[str, Any] = {
@@ -95,7 +103,7 @@ def to_dict(fx: Fixture) -> dict[str, Any]:
             "public_url": req.public_url,
             "path": req.path,
             "query": req.query,
-            "headers": [[k, v] for k, v in req.headers],
+            "headers": _headers_out(req.headers),
             **_body_out(req.body),
         },
         "params": {k: v[0] if len(v) == 1 else list(v) for k, v in fx.params.items()},
@@ -181,17 +189,18 @@ def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
             raise r.fail(f"request.body is not valid base64: {exc}") from None
     else:
         raise r.fail(f"request.body_encoding must be 'utf-8' or 'base64', got {encoding!r}")
-    headers = r.get(req, "headers", list, "request.", [])
-    if not all(
-        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers
-    ):
-        raise r.fail("request.headers must be a list of [name, value] string pairs")
+    headers: list[tuple[str, str]] = []
+    for name, value in r.get(req, "headers", dict, "request.", {}).items():
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise r.fail(f"request.headers.{name} must be a string or a list of strings")
+        headers.extend((name, v) for v in values)
     request = Request(
         method=r.get(req, "method", str, "request."),
         public_url=r.get(req, "public_url", str, "request.", ""),
         path=r.get(req, "path", str, "request.", "/"),
         query=r.get(req, "query", str, "request.", ""),
-        headers=tuple((h[0], h[1]) for h in headers),
+        headers=tuple(headers),
         body=body,
     )
     params: dict[str, list[str]] = {}

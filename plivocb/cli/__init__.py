@@ -51,11 +51,18 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False, prog_name="plivocb")
     except PlivocbError as exc:
+        from rich.markup import escape
+
         if state.verbose:
             traceback.print_exc()
-        err_console().print(f"[bold red]Error:[/] {exc.message}", markup=True, highlight=False)
+        err_console().print(
+            f"[bold red]Error:[/] {escape(exc.message)}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
         if exc.hint:
-            err_console().print(f"  hint: {exc.hint}", highlight=False)
+            err_console().print(f"  hint: {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(int(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(int(ExitCode.INTERRUPTED))

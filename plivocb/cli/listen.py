@@ -2,13 +2,127 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import typer
 
-from plivocb.errors import NotImplementedYet
+from plivocb.errors import UsageError
+
+
+def _check_url(value: str | None, option: str) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"{option} must be an http(s) URL, got {value!r}",
+            f"e.g. {option} http://127.0.0.1:5000",
+        )
+
+
+def _answer_xml(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    from plivocb import plivoxml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read --answer-xml {path}: {exc.strerror}") from None
+    found = plivoxml.problems(text)
+    if found:
+        raise UsageError(f"--answer-xml {path} is not valid Plivo XML: {found[0]}", "fix the file")
+    return text
 
 
 def register(app: typer.Typer) -> None:
     @app.command("listen")
-    def listen() -> None:
-        """Not implemented yet."""
-        raise NotImplementedYet("listen")
+    def listen(
+        port: int = typer.Option(8080, "--port", "-p", help="Local port (0 picks a free one)."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Local address to bind."),
+        out: Path = typer.Option(
+            Path("fixtures/recorded"), "--out", help="Where fixtures are written."
+        ),
+        forward_to: str | None = typer.Option(
+            None, "--forward-to", help="Relay callbacks to your app at this base URL."
+        ),
+        forward_timeout: float = typer.Option(
+            10.0, "--forward-timeout", help="Seconds to wait for your app."
+        ),
+        tunnel: str = typer.Option("ngrok", "--tunnel", help="ngrok or none."),
+        public_url: str | None = typer.Option(
+            None, "--public-url", help="Use this existing public URL (no ngrok)."
+        ),
+        auth_token: str | None = typer.Option(
+            None,
+            "--auth-token",
+            envvar="PLIVO_AUTH_TOKEN",
+            show_envvar=True,
+            show_default=False,
+            help="Plivo auth token to verify signatures.",
+        ),
+        strict: bool = typer.Option(
+            False, "--strict", help="Answer 403 to invalid and unsigned callbacks (still recorded)."
+        ),
+        answer_xml: Path | None = typer.Option(
+            None, "--answer-xml", help="Plivo XML file to answer with when not forwarding."
+        ),
+        redact: bool = typer.Option(
+            False, "--redact", help="Mask phone numbers before writing fixtures."
+        ),
+        json_lines: bool = typer.Option(
+            False, "--json", help="One JSON object per callback on stdout."
+        ),
+        ngrok_authtoken: str | None = typer.Option(
+            None,
+            "--ngrok-authtoken",
+            envvar="NGROK_AUTHTOKEN",
+            show_envvar=True,
+            show_default=False,
+            help="ngrok authtoken.",
+        ),
+        domain: str | None = typer.Option(None, "--domain", help="Reserved ngrok domain."),
+        max_body: int = typer.Option(
+            1 << 20, "--max-body", help="Largest body accepted, in bytes (larger get 413)."
+        ),
+    ) -> None:
+        """Catch Plivo callbacks: tunnel, verify, answer or forward, show and record them."""
+        import asyncio
+
+        from plivocb.catcher import DEFAULT_ANSWER_XML
+        from plivocb.display import LineDisplay, LiveDisplay
+        from plivocb.listen import ListenOptions, run
+
+        if tunnel not in ("ngrok", "none"):
+            raise UsageError(f"--tunnel must be 'ngrok' or 'none', got {tunnel!r}")
+        _check_url(forward_to, "--forward-to")
+        _check_url(public_url, "--public-url")
+        if strict and not auth_token:
+            raise UsageError(
+                "--strict needs an auth token to check signatures",
+                "set PLIVO_AUTH_TOKEN or pass --auth-token",
+            )
+        if max_body <= 0:
+            raise UsageError("--max-body must be positive")
+        opts = ListenOptions(
+            port=port,
+            host=host,
+            out=out,
+            forward_to=forward_to,
+            forward_timeout=forward_timeout,
+            tunnel=tunnel,
+            public_url=public_url,
+            auth_token=auth_token or None,
+            strict=strict,
+            answer_xml=_answer_xml(answer_xml) or DEFAULT_ANSWER_XML,
+            redact=redact,
+            ngrok_authtoken=ngrok_authtoken or None,
+            domain=domain,
+            max_body=max_body,
+        )
+        live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
+        display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)
+        asyncio.run(run(opts, display))

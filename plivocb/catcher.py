@@ -1,0 +1,290 @@
+"""The catcher: an aiohttp app that receives any callback, verifies, answers or forwards, records.
+
+`create_app` returns a ready `web.Application` and never binds a port. Each callback is written
+to disk before its response is sent, so everything Plivo saw acknowledged is on disk, complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from plivocb import signature
+from plivocb.callbacks import classify, expects_xml, first, short_id
+from plivocb.display import CallbackEvent, Display, NullDisplay
+from plivocb.fixture import Fixture, Request, Response, Signature, save
+from plivocb.form import parse_body, parse_query
+from plivocb.redact import Redactor
+
+DEFAULT_ANSWER_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n'
+    "  <Speak>Hello from plivo c b. This call was received and recorded.</Speak>\n"
+    "</Response>\n"
+)
+EMPTY_XML = "<Response></Response>"
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
+
+
+@dataclass
+class CatcherConfig:
+    out_dir: Path
+    public_base: str = ""  # set once the tunnel is open; signatures are checked against it
+    auth_token: str | None = None
+    strict: bool = False
+    forward_to: str | None = None
+    forward_timeout: float = 10.0
+    answer_xml: str = DEFAULT_ANSWER_XML
+    max_body: int = 1 << 20
+    redactor: Redactor | None = None
+
+
+@dataclass
+class Stats:
+    kinds: Counter[str] = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    rejected: int = 0
+    errors: int = 0
+
+
+CONFIG = web.AppKey("config", CatcherConfig)
+STATS = web.AppKey("stats", Stats)
+DISPLAY = web.AppKey("display", Display)
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None when it is larger than `limit`."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _xml_response(status: int, body: str) -> tuple[int, str, str]:
+    return status, "text/xml; charset=utf-8", body
+
+
+async def _forward(
+    request: web.Request, body: bytes, config: CatcherConfig, session: aiohttp.ClientSession
+) -> tuple[int, str, str, str]:
+    """Relay to the developer's app: (status, content type, body, error)."""
+    assert config.forward_to is not None
+    target = config.forward_to.rstrip("/") + request.raw_path
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+    headers += [
+        ("X-Forwarded-For", request.remote or ""),
+        ("X-Forwarded-Proto", config.public_base.split("://", 1)[0]),
+        ("X-Forwarded-Host", config.public_base.split("://", 1)[-1].split("/", 1)[0]),
+    ]
+    timeout = aiohttp.ClientTimeout(total=config.forward_timeout)
+    try:
+        async with session.request(
+            request.method,
+            target,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=timeout,
+        ) as resp:
+            content = await resp.read()
+            text = content.decode(resp.charset or "utf-8", errors="replace")
+            return resp.status, resp.headers.get("Content-Type", ""), text, ""
+    except TimeoutError:
+        return 0, "", "", f"timed out after {config.forward_timeout:g} s"
+    except aiohttp.ClientError as exc:
+        return 0, "", "", f"unreachable: {exc}"
+
+
+def _unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str, str]:
+    if expects:
+        return _xml_response(
+            200,
+            "<Response><Speak>plivo c b could not reach your application. "
+            f"Check the terminal.</Speak></Response><!-- {target}: {error} -->",
+        )
+    return 502, "text/plain; charset=utf-8", f"plivocb: your app at {target} is {error}\n"
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    stats = request.app[STATS]
+    display = request.app[DISPLAY]
+    started = time.perf_counter()
+    received = _now()
+    body = await _read_body(request, config.max_body)
+    if body is None:
+        stats.rejected += 1
+        display.publish(
+            CallbackEvent(
+                received.isoformat(),
+                "rejected",
+                request.method,
+                request.path,
+                status=413,
+                note=f"413 body over --max-body ({config.max_body} bytes): not recorded",
+            )
+        )
+        return web.Response(status=413, text="plivocb: body too large\n")
+
+    query = request.query_string
+    content_type = request.headers.get("Content-Type", "")
+    is_get = request.method.upper() == "GET"
+    query_params = parse_query(query)
+    params = query_params if is_get else parse_body(body, content_type)
+    kind = classify({**query_params, **params} if not is_get else params, request.path)
+    public_url = config.public_base + request.raw_path
+    sig = signature.check(
+        request.headers, request.method, public_url, {} if is_get else params, config.auth_token
+    )
+    expects = expects_xml(kind, params)
+
+    error = ""
+    forwarded_to = ""
+    forward_note = ""
+    if config.strict and sig.verdict in ("invalid", "unsigned"):
+        status, ctype, text = (
+            403,
+            "text/plain; charset=utf-8",
+            f"plivocb: {sig.verdict} signature\n",
+        )
+        forward_note = "strict: rejected"
+    elif config.forward_to:
+        forwarded_to = config.forward_to.rstrip("/") + request.raw_path
+        status, ctype, text, error = await _forward(request, body, config, request.app[SESSION])
+        if error:
+            status, ctype, text = _unreachable_reply(expects, error, forwarded_to)
+            forward_note = error
+    elif expects:
+        status, ctype, text = _xml_response(200, config.answer_xml)
+    else:
+        status, ctype, text = _xml_response(200, EMPTY_XML)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+
+    fixture = Fixture(
+        kind=kind,
+        received_at=received,
+        request=Request(
+            request.method,
+            public_url,
+            request.path,
+            query,
+            tuple((k, _clean(v)) for k, v in request.headers.items()),
+            body,
+        ),
+        params=params,
+        signature=Signature(sig.verdict, sig.family, sig.detail),
+        response=Response(status, ctype, text, round(elapsed_ms, 3), forwarded_to, error),
+    )
+    if config.redactor is not None:
+        fixture = config.redactor.fixture(fixture)
+    ident = short_id(params)
+    try:
+        path = save(fixture, config.out_dir, ident)
+    except OSError as exc:
+        stats.errors += 1
+        display.publish(
+            CallbackEvent(
+                received.isoformat(),
+                kind,
+                request.method,
+                request.path,
+                status=500,
+                note=f"could not write fixture: {exc}",
+            )
+        )
+        return web.Response(status=500, text="plivocb: could not record this callback\n")
+    stats.kinds[kind] += 1
+    stats.verdicts[sig.verdict] += 1
+    stats.files += 1
+    shown = fixture.params
+    display.publish(
+        CallbackEvent(
+            time=received.isoformat(),
+            kind=kind,
+            method=request.method,
+            path=request.path,
+            from_=first(shown, "From"),
+            to=first(shown, "To"),
+            summary=_summary(kind, shown),
+            ident=ident,
+            verdict=sig.verdict,
+            status=status,
+            forward=(f"{status}" if not error else "unreachable") if forwarded_to else "",
+            elapsed_ms=elapsed_ms,
+            file=path.name,
+            note=forward_note,
+        )
+    )
+    return web.Response(status=status, body=text.encode("utf-8"), headers={"Content-Type": ctype})
+
+
+def _clean(value: str) -> str:
+    """Header values as text; undecodable bytes (surrogate escapes) become U+FFFD."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _summary(kind: str, params: dict[str, list[str]]) -> str:
+    if kind == "message":
+        text = first(params, "Text") or first(params, "Body")
+        return (text[:40] + "…") if len(text) > 40 else text
+    if kind == "message_status":
+        return first(params, "Status")
+    if kind == "hangup":
+        return first(params, "HangupCauseName") or first(params, "HangupCause")
+    if kind == "digits":
+        return "digits " + (first(params, "Digits") or first(params, "Speech"))
+    if kind == "dial":
+        return first(params, "DialStatus") or first(params, "DialAction")
+    if kind == "recording":
+        return first(params, "RecordingDuration", "") + " s recording"
+    return first(params, "CallStatus")
+
+
+async def _client_session(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        app[SESSION] = session
+        yield
+
+
+def create_app(
+    config: CatcherConfig, display: Display | None = None, stats: Stats | None = None
+) -> web.Application:
+    """The catcher app: every method, every path."""
+    app = web.Application(client_max_size=config.max_body)
+    app[CONFIG] = config
+    app[STATS] = stats or Stats()
+    app[DISPLAY] = display or NullDisplay()
+    if config.forward_to:
+        app.cleanup_ctx.append(_client_session)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app

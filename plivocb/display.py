@@ -1,0 +1,214 @@
+"""How `listen` shows callbacks: a rich Live table on a TTY, plain lines, JSON lines, or nothing.
+
+Handlers publish `CallbackEvent`s; displays only render. Publishing is O(1) and never blocks:
+the live table keeps a bounded deque that rich redraws from its own thread, and line output goes
+through a bounded queue drained by a writer thread (lines are counted and dropped, never waited
+for, if the reader of stdout stalls).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import threading
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any, Protocol
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    time: str
+    kind: str
+    method: str
+    path: str
+    from_: str = ""
+    to: str = ""
+    summary: str = ""  # CallStatus, message text preview, Status, Digits…
+    ident: str = ""  # Call/Message UUID
+    verdict: str = ""
+    status: int = 0  # status sent back to Plivo
+    forward: str = ""  # forward outcome: "200", "unreachable", "" when not forwarding
+    elapsed_ms: float = 0.0
+    file: str = ""
+    note: str = ""  # e.g. "413 body too large", "strict: rejected"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["from"] = data.pop("from_")
+        return json.dumps(data, ensure_ascii=False)
+
+    def plain(self) -> str:
+        mark = {"valid": "✓", "invalid": "✗"}.get(self.verdict, "–")
+        parts = [
+            self.time,
+            f"{self.kind:<14}",
+            f"{self.method:<4}",
+            self.path,
+            f"{self.from_ or '?'} → {self.to or '?'}" if (self.from_ or self.to) else "",
+            self.summary,
+            self.ident[:8],
+            f"sig {mark} {self.verdict}" if self.verdict else "",
+            f"→ {self.status}",
+            f"fwd {self.forward}" if self.forward else "",
+            f"{self.elapsed_ms:.1f} ms",
+            self.file,
+            self.note,
+        ]
+        return "  ".join(p for p in parts if p)
+
+
+@dataclass
+class Banner:
+    public_url: str
+    local_url: str
+    out_dir: str
+    verifying: str  # human sentence: "V3/V2 with PLIVO_AUTH_TOKEN" or why not
+    forward_to: str = ""
+    extra: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        base = self.public_url
+        out = [
+            f"plivocb is listening on {self.local_url}",
+            f"  public URL   {base}",
+            f"  Answer URL   {base}/answer",
+            f"  Hangup URL   {base}/hangup",
+            f"  Message URL  {base}/message",
+            f"  fixtures     {self.out_dir}",
+            f"  signatures   {self.verifying}",
+        ]
+        if self.forward_to:
+            out.append(f"  forwarding   to {self.forward_to}")
+        out.extend(self.extra)
+        return out
+
+
+class Display(Protocol):
+    def start(self, banner: Banner) -> None: ...
+    def publish(self, event: CallbackEvent) -> None: ...
+    def stop(self, summary: list[str]) -> None: ...
+
+
+class NullDisplay:
+    def start(self, banner: Banner) -> None:
+        return None
+
+    def publish(self, event: CallbackEvent) -> None:
+        return None
+
+    def stop(self, summary: list[str]) -> None:
+        return None
+
+
+class LineDisplay:
+    """Plain lines (or JSON lines) through a writer thread; the banner goes to `banner_stream`."""
+
+    def __init__(
+        self, json_lines: bool = False, stream: IO[str] | None = None, capacity: int = 10_000
+    ) -> None:
+        self.json_lines = json_lines
+        self.stream = stream or sys.stdout
+        self.banner_stream = sys.stderr if json_lines else self.stream
+        self.queue: queue.Queue[str | None] = queue.Queue(maxsize=capacity)
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._drain, name="plivocb-display", daemon=True)
+
+    def _drain(self) -> None:
+        while (line := self.queue.get()) is not None:
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+    def start(self, banner: Banner) -> None:
+        print("\n".join(banner.lines()), file=self.banner_stream, flush=True)
+        self.thread.start()
+
+    def publish(self, event: CallbackEvent) -> None:
+        try:
+            self.queue.put_nowait(event.to_json() if self.json_lines else event.plain())
+        except queue.Full:
+            self.dropped += 1
+
+    def stop(self, summary: list[str]) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout=5)
+        if self.dropped:
+            summary = [*summary, f"  ({self.dropped} display lines dropped: output was too slow)"]
+        print("\n".join(summary), file=self.banner_stream, flush=True)
+
+
+class LiveDisplay:
+    """A rich Live view: URLs and counters on top, a bounded table of recent callbacks."""
+
+    def __init__(self, rows: int = 15) -> None:
+        self.events: deque[CallbackEvent] = deque(maxlen=rows)
+        self.counts: Counter[str] = Counter()
+        self.banner: Banner | None = None
+        self.live: Any = None
+
+    def _render(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        header = Text("\n".join(self.banner.lines() if self.banner else []))
+        counts = dict(self.counts)
+        total = sum(counts.values())
+        header.append(
+            f"\n  received     {total}  "
+            + "  ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + "\n"
+        )
+        table = Table(expand=True, show_edge=False, pad_edge=False)
+        for column in (
+            "time",
+            "kind",
+            "meth",
+            "from → to",
+            "status / text",
+            "id",
+            "sig",
+            "reply",
+            "ms",
+            "file",
+        ):
+            table.add_column(column, overflow="ellipsis", no_wrap=True)
+        for e in list(self.events):
+            mark = {"valid": "[green]✓[/]", "invalid": "[red]✗[/]"}.get(e.verdict, "–")
+            reply = f"{e.status}" + (f" fwd {e.forward}" if e.forward else "")
+            table.add_row(
+                e.time[11:19] if len(e.time) > 19 else e.time,
+                e.kind,
+                e.method,
+                f"{e.from_} → {e.to}" if (e.from_ or e.to) else "",
+                Text(e.summary or e.note),
+                e.ident[:8],
+                mark,
+                reply,
+                f"{e.elapsed_ms:.0f}",
+                e.file,
+            )
+        return Group(header, table)
+
+    def __rich__(self) -> Any:
+        return self._render()
+
+    def start(self, banner: Banner) -> None:
+        from rich.live import Live
+
+        self.banner = banner
+        self.live = Live(self, refresh_per_second=4, transient=False)
+        self.live.start()
+
+    def publish(self, event: CallbackEvent) -> None:
+        self.events.append(event)
+        self.counts[event.kind if event.status != 413 else "rejected"] += 1
+
+    def stop(self, summary: list[str]) -> None:
+        if self.live is not None:
+            self.live.stop()
+        print("\n".join(summary), flush=True)

@@ -1,0 +1,121 @@
+"""`listen` orchestration: bind the catcher, open the tunnel, show, record, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from plivocb.catcher import DEFAULT_ANSWER_XML, CatcherConfig, Stats, create_app
+from plivocb.display import Banner, Display
+from plivocb.errors import UsageError
+from plivocb.redact import Redactor
+from plivocb.tunnel import NgrokTunnel, StaticTunnel, Tunnel
+
+DEFAULT_OUT = Path("fixtures") / "recorded"
+
+
+@dataclass
+class ListenOptions:
+    port: int = 8080
+    host: str = "127.0.0.1"
+    out: Path = DEFAULT_OUT
+    forward_to: str | None = None
+    forward_timeout: float = 10.0
+    tunnel: str = "ngrok"
+    public_url: str | None = None
+    auth_token: str | None = None
+    strict: bool = False
+    answer_xml: str = DEFAULT_ANSWER_XML
+    redact: bool = False
+    ngrok_authtoken: str | None = None
+    domain: str | None = None
+    max_body: int = 1 << 20
+
+
+def make_tunnel(opts: ListenOptions) -> Tunnel:
+    if opts.public_url or opts.tunnel == "none":
+        return StaticTunnel(opts.public_url)
+    return NgrokTunnel(authtoken=opts.ngrok_authtoken, domain=opts.domain)
+
+
+def _verifying(opts: ListenOptions) -> str:
+    if opts.auth_token:
+        mode = " (--strict: invalid and unsigned get 403)" if opts.strict else ""
+        return f"verifying V3 (then V2) against the public URL{mode}"
+    return "not verified: no auth token (set PLIVO_AUTH_TOKEN or pass --auth-token)"
+
+
+def summary_lines(stats: Stats, out: Path) -> list[str]:
+    total = sum(stats.kinds.values())
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.kinds.items())) or "none"
+    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(stats.verdicts.items())) or "none"
+    lines = [
+        f"plivocb stopped: {total} callbacks recorded ({kinds})",
+        f"  signatures   {verdicts}",
+        f"  fixtures     {out}",
+    ]
+    if stats.rejected:
+        lines.append(f"  rejected     {stats.rejected} (body over --max-body, not recorded)")
+    if stats.errors:
+        lines.append(f"  errors       {stats.errors} callbacks could not be written (answered 500)")
+    return lines
+
+
+async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None = None) -> Stats:
+    """Serve until SIGINT/SIGTERM (or `stop`), then drain, close the tunnel and summarise."""
+    stats = Stats()
+    config = CatcherConfig(
+        out_dir=opts.out,
+        auth_token=opts.auth_token,
+        strict=opts.strict,
+        forward_to=opts.forward_to,
+        forward_timeout=opts.forward_timeout,
+        answer_xml=opts.answer_xml,
+        max_body=opts.max_body,
+        redactor=Redactor() if opts.redact else None,
+    )
+    app = create_app(config, display, stats)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
+    await runner.setup()
+    site = web.TCPSite(runner, opts.host, opts.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {opts.port} on {opts.host} is already in use",
+                "pick another with --port, or stop the process holding it",
+            ) from None
+        raise UsageError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror}") from None
+    host, port = runner.addresses[0][:2]
+    local_url = f"http://{host}:{port}"
+    tunnel = make_tunnel(opts)
+    try:
+        config.public_base = await tunnel.open(local_url)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    display.start(
+        Banner(
+            config.public_base, local_url, str(opts.out), _verifying(opts), opts.forward_to or ""
+        )
+    )
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()  # stop accepting, let in-flight callbacks finish
+        await tunnel.close()
+        display.stop(summary_lines(stats, opts.out))
+    return stats
