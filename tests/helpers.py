@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlencode
@@ -13,6 +14,8 @@ from urllib.parse import urlencode
 from plivo.utils import validate_v3_signature
 
 from plivocb import signature
+from plivocb.callbacks import classify
+from plivocb.fixture import Fixture, Request, Response
 from plivocb.form import parse_query
 
 TOKEN = "MjM0ZDk0NTk5ZTA1NjZhYjkxYzIwNDRhZmEwZjhh"  # a made-up token
@@ -155,3 +158,29 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def make_fixture(
+    params: dict[str, str],
+    path: str = "/answer",
+    method: str = "POST",
+    seconds: float = 0,
+    response_body: str = "",
+) -> Fixture:
+    """A recorded-looking fixture, as `listen` would have written it."""
+    query = form(params) if method == "GET" else ""
+    multi = {k: [v] for k, v in params.items()}
+    return Fixture(
+        kind=classify(multi, path),
+        received_at=datetime(2026, 11, 26, 12, 0, tzinfo=UTC) + timedelta(seconds=seconds),
+        request=Request(
+            method,
+            f"https://abc.ngrok.app{path}" + (f"?{query}" if query else ""),
+            path,
+            query,
+            (("Content-Type", "application/x-www-form-urlencoded"), ("User-Agent", "PlivoHTTP")),
+            b"" if method == "GET" else form(params).encode(),
+        ),
+        params=multi,
+        response=Response(200, "application/xml", response_body) if response_body else None,
+    )

@@ -2,13 +2,151 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
-from plivocb.errors import NotImplementedYet
+from plivocb.cli.common import parse_assignments
+from plivocb.errors import ExitCode, UsageError
 
 
 def register(app: typer.Typer) -> None:
     @app.command("replay")
-    def replay() -> None:
-        """Not implemented yet."""
-        raise NotImplementedYet("replay")
+    def replay(
+        paths: list[str] = typer.Argument(
+            None, help="Fixture files, directories or globs (default: fixtures/recorded)."
+        ),
+        to: str | None = typer.Option(
+            None, "--to", help="Base URL of your app; each fixture's path and query are appended."
+        ),
+        route: list[str] = typer.Option(
+            [], "--route", help="KIND=URL: send this kind to this URL as is (repeatable)."
+        ),
+        auth_token: str | None = typer.Option(
+            None,
+            "--auth-token",
+            envvar="PLIVO_AUTH_TOKEN",
+            show_envvar=True,
+            show_default=False,
+            help="Re-sign every request for its target URL (V3, V2 and -Ma- headers).",
+        ),
+        no_sign: bool = typer.Option(
+            False, "--no-sign", help="Send the recorded headers untouched."
+        ),
+        kind: list[str] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
+        call: str | None = typer.Option(
+            None, "--call", help="Only callbacks of this Call/Message UUID."
+        ),
+        set_: list[str] = typer.Option(
+            [], "--set", help="FIELD=VALUE: override a param before signing (repeatable)."
+        ),
+        concurrency: int = typer.Option(
+            4, "--concurrency", help="Calls replayed at once (each call stays in order)."
+        ),
+        timing: str = typer.Option(
+            "fast", "--timing", help="fast, or recorded (keep the recorded gaps)."
+        ),
+        speed: float = typer.Option(
+            1.0, "--speed", help="With --timing recorded: 2 plays twice as fast."
+        ),
+        timeout: float = typer.Option(10.0, "--timeout", help="Seconds per request."),
+        expect_status: str = typer.Option(
+            "2xx", "--expect-status", help="Accepted statuses, e.g. 2xx or 200,204."
+        ),
+        check_xml: bool = typer.Option(
+            True,
+            "--check-xml/--no-check-xml",
+            help="Answer-type responses must be valid Plivo XML.",
+        ),
+        compare: bool = typer.Option(
+            False, "--compare", help="Diff each response against the recorded one."
+        ),
+        junit: Path | None = typer.Option(None, "--junit", help="Write a JUnit XML report here."),
+        json_lines: bool = typer.Option(
+            False, "--json", help="One JSON result per line and a final summary object."
+        ),
+        fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first failure."),
+    ) -> None:
+        """Replay recorded callbacks against your app, re-signed, with checks for CI."""
+        import asyncio
+
+        from plivocb.callbacks import KINDS
+        from plivocb.checks import StatusSpec
+        from plivocb.fixture import iter_paths
+        from plivocb.replay import ReplayOptions, check_base_url, run
+        from plivocb.replay_output import JsonOutput, LineOutput, ReplayOutput, RichOutput
+        from plivocb.report import JUnitWriter
+
+        routes = parse_assignments(route, "--route")
+        for name, url in routes.items():
+            if name not in KINDS:
+                raise UsageError(f"--route: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+            check_base_url(url, f"--route {name}")
+        if to is not None:
+            check_base_url(to, "--to")
+        if to is None and not routes:
+            raise UsageError(
+                "no target: where should the callbacks go?",
+                "pass --to http://127.0.0.1:PORT (or --route KIND=URL)",
+            )
+        for name in kind:
+            if name not in KINDS:
+                raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+        if timing not in ("fast", "recorded"):
+            raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
+        if concurrency < 1 or speed <= 0 or timeout <= 0:
+            raise UsageError("--concurrency, --speed and --timeout must be positive")
+        opts = ReplayOptions(
+            paths=paths or ["fixtures/recorded"],
+            to=to,
+            routes=routes,
+            auth_token=auth_token or None,
+            sign=not no_sign,
+            kinds=set(kind),
+            call=call,
+            overrides=parse_assignments(set_, "--set"),
+            concurrency=concurrency,
+            timing=timing,
+            speed=speed,
+            timeout=timeout,
+            expect_status=StatusSpec.parse(expect_status),
+            check_xml=check_xml,
+            compare=compare,
+            fail_fast=fail_fast,
+        )
+        if not any(True for _ in iter_paths(opts.paths)):
+            raise UsageError(
+                f"no fixtures found in {' '.join(opts.paths)}",
+                "record some with `plivocb listen`, or generate them with `plivocb fixtures new`",
+            )
+        output: ReplayOutput
+        expected = None
+        if json_lines:
+            output = JsonOutput()
+        elif sys.stdout.isatty():
+            output = RichOutput()
+            expected = sum(1 for _ in iter_paths(opts.paths))
+        else:
+            output = LineOutput()
+        if not opts.auth_token and opts.sign:
+            print(
+                "note: no auth token, so requests carry their recorded signatures "
+                "(set PLIVO_AUTH_TOKEN to re-sign)",
+                file=sys.stderr,
+            )
+        writer = JUnitWriter(junit) if junit else None
+
+        def on_result(result):  # type: ignore[no-untyped-def]
+            output.result(result)
+            if writer:
+                writer.add(result)
+
+        output.start(expected)
+        summary = asyncio.run(run(opts, on_result))
+        output.finish(summary)
+        if writer:
+            writer.close(summary)
+        if summary.total == 0:
+            raise UsageError("no fixtures matched the filters", "check --kind and --call")
+        raise typer.Exit(int(ExitCode.OK if summary.failed == 0 else ExitCode.CHECKS_FAILED))

@@ -1,0 +1,319 @@
+"""The replay engine: stream fixtures, keep each call's order, re-sign, send, check.
+
+Callbacks sharing a CallUUID (or MessageUUID) form a chain replayed one after the other in
+recorded order; different chains run concurrently, at most `concurrency` at a time. Fixtures are
+read one by one, so memory stays bounded however many there are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from plivocb import checks, signature
+from plivocb.callbacks import expects_xml, short_id
+from plivocb.checks import StatusSpec
+from plivocb.errors import UsageError
+from plivocb.fixture import Fixture, iter_paths, load
+from plivocb.form import encode_form
+
+DROP_HEADERS = {
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+    "accept-encoding",
+}
+
+
+@dataclass
+class ReplayOptions:
+    paths: list[str]
+    to: str | None = None
+    routes: dict[str, str] = field(default_factory=dict)
+    auth_token: str | None = None
+    sign: bool = True
+    kinds: set[str] = field(default_factory=set)
+    call: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    concurrency: int = 4
+    timing: str = "fast"
+    speed: float = 1.0
+    timeout: float = 10.0
+    expect_status: StatusSpec = field(default_factory=lambda: StatusSpec.parse("2xx"))
+    check_xml: bool = True
+    compare: bool = False
+    fail_fast: bool = False
+
+
+@dataclass
+class Result:
+    fixture: str
+    kind: str
+    method: str
+    url: str
+    group: str
+    status: int | None = None
+    elapsed_ms: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    signed: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fixture": self.fixture,
+            "kind": self.kind,
+            "method": self.method,
+            "url": self.url,
+            "call": self.group,
+            "status": self.status,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "signed": self.signed,
+            "passed": self.passed,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    elapsed_s: float = 0.0
+    stopped_early: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "summary": True,
+            "total": self.total,
+            "passed": self.passed,
+            "failed": self.failed,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "stopped_early": self.stopped_early,
+        }
+
+
+def check_base_url(url: str, option: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"{option}: {url!r} is not an http(s) URL", f"e.g. {option} http://127.0.0.1:5000"
+        )
+    return url
+
+
+def target_url(opts: ReplayOptions, fx: Fixture, query: str) -> str:
+    """`--route` URLs are used as they are; `--to` gets the recorded path and query appended."""
+    suffix = f"?{query}" if query else ""
+    if fx.kind in opts.routes:
+        route = opts.routes[fx.kind]
+        return route + ("&" + query if "?" in route and query else suffix)
+    if opts.to is None:
+        raise UsageError(
+            f"no target for {fx.kind!r} callbacks", f"pass --to URL or --route {fx.kind}=URL"
+        )
+    return opts.to.rstrip("/") + (fx.request.path or "/") + suffix
+
+
+@dataclass
+class Prepared:
+    url: str
+    method: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    params: dict[str, list[str]]
+    signed: bool
+
+
+def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
+    """The request to send: overrides applied (re-encoding only then), re-signed when asked."""
+    req = fx.request
+    method = req.method.upper()
+    params = dict(fx.params)
+    body, query = req.body, req.query
+    if opts.overrides:
+        params.update({k: [v] for k, v in opts.overrides.items()})
+        if method == "GET":
+            query = encode_form(params)
+        else:
+            body = encode_form(params).encode("utf-8")
+    url = target_url(opts, fx, query)
+    headers = [(k, v) for k, v in req.headers if k.lower() not in DROP_HEADERS]
+    if opts.overrides and method != "GET":
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+    signed = bool(opts.sign and opts.auth_token)
+    if signed:
+        assert opts.auth_token is not None
+        headers = signature.strip_signature_headers(headers)
+        fresh = signature.signed_headers(
+            method, url, {} if method == "GET" else params, opts.auth_token
+        )
+        headers.extend(fresh.items())
+    return Prepared(url, method, headers, body, params, signed)
+
+
+def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
+    """Matching fixtures, one at a time, in the order given (directories sort by arrival)."""
+    for path in iter_paths(opts.paths):
+        fx = load(path)
+        if opts.kinds and fx.kind not in opts.kinds:
+            continue
+        if opts.call and short_id(fx.params) != opts.call:
+            continue
+        yield path, fx
+
+
+async def send_one(
+    session: aiohttp.ClientSession, opts: ReplayOptions, path: Path, fx: Fixture
+) -> Result:
+    prepared = prepare(opts, fx)
+    result = Result(
+        fixture=str(path),
+        kind=fx.kind,
+        method=prepared.method,
+        url=prepared.url,
+        group=short_id(fx.params),
+        signed=prepared.signed,
+    )
+    started = time.perf_counter()
+    try:
+        async with session.request(
+            prepared.method,
+            prepared.url,
+            data=prepared.body if prepared.method != "GET" else None,
+            headers=prepared.headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=opts.timeout),
+        ) as resp:
+            raw = await resp.read()
+            result.status = resp.status
+            content_type = resp.headers.get("Content-Type", "")
+            body = raw.decode(resp.charset or "utf-8", errors="replace")
+    except TimeoutError:
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        result.reasons.append(f"timed out after {opts.timeout:g} s")
+        return result
+    except aiohttp.ClientConnectorError as exc:
+        result.reasons.append(f"connection refused or unreachable: {exc.os_error.strerror or exc}")
+        return result
+    except aiohttp.ClientError as exc:
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        result.reasons.append(f"request failed: {type(exc).__name__}: {exc}")
+        return result
+    result.elapsed_ms = (time.perf_counter() - started) * 1000
+    result.reasons.extend(checks.check_status(opts.expect_status, resp.status))
+    if opts.check_xml and expects_xml(fx.kind, prepared.params):
+        result.reasons.extend(checks.check_xml(body, content_type))
+    if opts.compare:
+        if fx.response is None:
+            result.reasons.append("--compare: this fixture has no recorded response")
+        else:
+            result.reasons.extend(
+                checks.compare(fx.response.status, fx.response.body, resp.status, body)
+            )
+    return result
+
+
+class _Pacer:
+    """`--timing recorded`: hold each request until its recorded offset (scaled by speed)."""
+
+    def __init__(self, opts: ReplayOptions) -> None:
+        self.enabled = opts.timing == "recorded"
+        self.speed = opts.speed
+        self.first: datetime | None = None
+        self.start = 0.0
+
+    async def wait(self, fx: Fixture) -> None:
+        if not self.enabled:
+            return
+        loop = asyncio.get_running_loop()
+        if self.first is None:
+            self.first, self.start = fx.received_at, loop.time()
+        offset = (fx.received_at - self.first).total_seconds() / self.speed
+        delay = self.start + offset - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+async def run(
+    opts: ReplayOptions,
+    on_result: Callable[[Result], None],
+    fixtures: Iterable[tuple[Path, Fixture]] | None = None,
+) -> Summary:
+    """Replay every matching fixture; `on_result` sees each result as it completes."""
+    summary = Summary()
+    started = time.perf_counter()
+    stop = asyncio.Event()
+    slots = asyncio.Semaphore(opts.concurrency)
+    chains: dict[str, deque[tuple[Path, Fixture]]] = {}
+    tasks: set[asyncio.Task[None]] = set()
+    pacer = _Pacer(opts)
+    connector = aiohttp.TCPConnector(limit=opts.concurrency, force_close=False)
+
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
+
+        async def chain(key: str) -> None:
+            try:
+                queue = chains[key]
+                while queue and not stop.is_set():
+                    path, fx = queue.popleft()
+                    await pacer.wait(fx)
+                    result = await send_one(session, opts, path, fx)
+                    summary.total += 1
+                    if result.passed:
+                        summary.passed += 1
+                    else:
+                        summary.failed += 1
+                        if opts.fail_fast:
+                            stop.set()
+                    on_result(result)
+            finally:
+                chains.pop(key, None)
+                slots.release()
+
+        source = fixtures if fixtures is not None else stream_fixtures(opts)
+        async for path, fx in _aiter(source):
+            if stop.is_set():
+                break
+            key = short_id(fx.params) or f"file:{path}"
+            if key in chains:
+                chains[key].append((path, fx))
+                continue
+            await slots.acquire()
+            if stop.is_set():
+                slots.release()
+                break
+            chains[key] = deque([(path, fx)])
+            task = asyncio.create_task(chain(key))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*list(tasks))
+    summary.stopped_early = stop.is_set()
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+async def _aiter(items: Iterable[tuple[Path, Fixture]]) -> AsyncIterator[tuple[Path, Fixture]]:
+    """Yield to the loop between fixtures so in-flight requests progress while we read files."""
+    for count, item in enumerate(items):
+        if count % 64 == 0:
+            await asyncio.sleep(0)
+        yield item

@@ -1,0 +1,128 @@
+"""How `replay` reports: a progress bar and summary table on a TTY, plain lines, or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any, Protocol
+
+from plivocb.replay import Result, Summary
+
+TABLE_ROWS = 200  # rows kept for the final table; failures are kept first
+
+
+class ReplayOutput(Protocol):
+    def start(self, expected: int | None) -> None: ...
+    def result(self, result: Result) -> None: ...
+    def finish(self, summary: Summary) -> None: ...
+
+
+def _verdict(result: Result) -> str:
+    return "PASS" if result.passed else "FAIL"
+
+
+def _line(result: Result) -> str:
+    status = result.status if result.status is not None else "---"
+    reason = result.reasons[0].splitlines()[0] if result.reasons else ""
+    return (
+        f"{_verdict(result)}  {result.kind:<14} {result.method:<4} {status}  "
+        f"{result.elapsed_ms:7.1f} ms  {result.fixture}" + (f"  — {reason}" if reason else "")
+    )
+
+
+def _summary_line(summary: Summary) -> str:
+    early = " (stopped early: --fail-fast)" if summary.stopped_early else ""
+    return (
+        f"replayed {summary.total}: {summary.passed} passed, {summary.failed} failed "
+        f"in {summary.elapsed_s:.2f} s{early}"
+    )
+
+
+class LineOutput:
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def start(self, expected: int | None) -> None:
+        return None
+
+    def result(self, result: Result) -> None:
+        print(_line(result), file=self.stream)
+        for extra in result.reasons[0].splitlines()[1:] if result.reasons else []:
+            print(f"      {extra}", file=self.stream)
+        for reason in result.reasons[1:]:
+            print(f"      — {reason}", file=self.stream)
+
+    def finish(self, summary: Summary) -> None:
+        print(_summary_line(summary), file=self.stream, flush=True)
+
+
+class JsonOutput:
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def start(self, expected: int | None) -> None:
+        return None
+
+    def result(self, result: Result) -> None:
+        print(json.dumps(result.as_dict(), ensure_ascii=False), file=self.stream)
+
+    def finish(self, summary: Summary) -> None:
+        print(json.dumps(summary.as_dict()), file=self.stream, flush=True)
+
+
+class RichOutput:
+    """A progress bar while running, then a table (failures first, bounded)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console()
+        self.failures: list[Result] = []
+        self.passes: list[Result] = []
+        self.progress: Any = None
+        self.task: Any = None
+
+    def start(self, expected: int | None) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("replaying", total=expected)
+
+    def result(self, result: Result) -> None:
+        kept = self.failures if not result.passed else self.passes
+        if len(self.failures) + len(self.passes) < TABLE_ROWS or not result.passed:
+            kept.append(result)
+        self.progress.advance(self.task)
+
+    def finish(self, summary: Summary) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        self.progress.stop()
+        table = Table(show_edge=False)
+        for column in ("fixture", "kind", "status", "ms", "verdict", "reason"):
+            table.add_column(column, overflow="fold")
+        rows = (self.failures + self.passes)[:TABLE_ROWS]
+        for r in rows:
+            table.add_row(
+                r.fixture,
+                r.kind,
+                str(r.status if r.status is not None else "---"),
+                f"{r.elapsed_ms:.1f}",
+                Text(_verdict(r), style="green" if r.passed else "bold red"),
+                Text("\n".join(r.reasons)),
+            )
+        self.console.print(table)
+        hidden = summary.total - len(rows)
+        if hidden > 0:
+            self.console.print(f"… and {hidden} more (passed) not shown")
+        style = "green" if summary.failed == 0 else "bold red"
+        self.console.print(Text(_summary_line(summary), style=style))

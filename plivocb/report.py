@@ -1,0 +1,64 @@
+"""CI reports: JUnit XML written as results stream in (one testcase per fixture)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import quoteattr
+
+from plivocb.replay import Result, Summary
+
+_INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot carry most control characters, even escaped."""
+    return text.translate(_INVALID_XML)
+
+
+class JUnitWriter:
+    """Test cases go to a temp file as they finish; `close` wraps them in a <testsuite>."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # lives across add() calls; closed in close()
+        self._body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, result: Result) -> None:
+        name = quoteattr(_clean(Path(result.fixture).name))
+        classname = quoteattr(f"plivocb.replay.{result.kind}")
+        seconds = result.elapsed_ms / 1000
+        self._body.write(f'  <testcase classname={classname} name={name} time="{seconds:.3f}"')
+        if result.passed:
+            self._body.write("/>\n")
+            return
+        message = quoteattr(_clean(result.reasons[0].splitlines()[0]))
+        detail = _clean(
+            f"{result.method} {result.url}\nstatus: {result.status}\n" + "\n".join(result.reasons)
+        )
+        detail = detail.replace("]]>", "]]]]><![CDATA[>")
+        self._body.write(
+            f'>\n    <failure message={message} type="ReplayCheckFailed">'
+            f"<![CDATA[{detail}]]></failure>\n  </testcase>\n"
+        )
+
+    def close(self, summary: Summary) -> None:
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with open(temp, "w", encoding="utf-8") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+            out.write(
+                f'<testsuites tests="{summary.total}" failures="{summary.failed}" '
+                f'time="{summary.elapsed_s:.3f}">\n'
+                f'<testsuite name="plivocb replay" tests="{summary.total}" '
+                f'failures="{summary.failed}" errors="0" skipped="0" '
+                f'time="{summary.elapsed_s:.3f}">\n'
+            )
+            self._body.seek(0)
+            shutil.copyfileobj(self._body, out)
+            out.write("</testsuite>\n</testsuites>\n")
+        os.replace(temp, self.path)
+        self._body.close()

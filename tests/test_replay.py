@@ -1,0 +1,239 @@
+"""`plivocb replay` against a real local app that checks every signature with the plivo SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from plivo.utils import validate_v3_signature
+
+from plivocb import fixture as fx
+from plivocb.replay import ReplayOptions, Result, run
+from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, make_fixture
+
+GOOD_XML = "<Response><Speak>Hello</Speak></Response>"
+
+
+class DevApp:
+    """The developer's app: validates signatures for its own URL, misbehaves on request."""
+
+    def __init__(self) -> None:
+        self.verdicts: list[tuple[str, bool]] = []
+        self.order: list[tuple[str, str]] = []
+        self.base = ""
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        params = {} if request.method == "GET" else dict(await request.post())
+        sig = request.headers.get("X-Plivo-Signature-V3", "")
+        nonce = request.headers.get("X-Plivo-Signature-V3-Nonce", "")
+        url = self.base + request.path_qs
+        valid = bool(sig) and validate_v3_signature(request.method, url, nonce, TOKEN, sig, params)
+        self.verdicts.append((request.path, valid))
+        name = request.path.strip("/").split("/")[0]
+        ident = request.query.get("CallUUID") or params.get("CallUUID", "")
+        if name == "slow":
+            self.order.append((str(ident), f"start {params.get('Seq')}"))
+            await asyncio.sleep(0.05)
+            self.order.append((str(ident), f"end {params.get('Seq')}"))
+        replies: dict[str, web.StreamResponse] = {
+            "fail500": web.Response(status=500, text="boom"),
+            "badxml": web.Response(text="<Response><Speak>oops</Response>", content_type="text/xml"),
+            "unknown": web.Response(text="<Response><Say>hi</Say></Response>", content_type="text/xml"),
+            "ctype": web.Response(text=GOOD_XML, content_type="text/html"),
+            "changed": web.Response(text="<Response><Speak>Goodbye</Speak></Response>", content_type="text/xml"),
+        }  # fmt: skip
+        if name == "hang":
+            await asyncio.sleep(30)
+        assert body is not None
+        return replies.get(name) or web.Response(text=GOOD_XML, content_type="application/xml")
+
+
+@pytest.fixture
+async def dev(aiohttp_server):  # type: ignore[no-untyped-def]
+    app = DevApp()
+    web_app = web.Application()
+    web_app.router.add_route("*", "/{tail:.*}", app.handle)
+    server = await aiohttp_server(web_app)
+    app.base = str(server.make_url("")).rstrip("/")
+    return app
+
+
+def _write(directory: Path, *fixtures: fx.Fixture) -> Path:
+    for f in fixtures:
+        fx.save(f, directory)
+    return directory
+
+
+async def _cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    import os
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "plivocb", "replay", *args,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**{k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}, **(env or {})},
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_resigned_replays_validate_and_unsigned_do_not(dev: DevApp, tmp_path: Path) -> None:
+    get_msg = {**MESSAGE, "Text": "plain ascii"}
+    d = _write(
+        tmp_path / "fx",
+        make_fixture(ANSWER, "/answer?tenant=7", seconds=0),
+        make_fixture(HANGUP, "/hangup", seconds=1),
+        make_fixture(MESSAGE, "/message", seconds=2),
+        make_fixture(get_msg, "/message", method="GET", seconds=3),
+    )
+    code, out, err = await _cli(str(d), "--to", dev.base, env={"PLIVO_AUTH_TOKEN": TOKEN})
+    assert code == 0, out + err
+    assert len(dev.verdicts) == 4 and all(valid for _, valid in dev.verdicts), dev.verdicts
+    assert "replayed 4: 4 passed, 0 failed" in out
+
+    dev.verdicts.clear()
+    code, out, err = await _cli(str(d), "--to", dev.base)
+    assert code == 0  # the app above does not reject; it tells us what it saw
+    assert [valid for _, valid in dev.verdicts] == [False] * 4
+    assert "no auth token" in err
+
+
+async def test_set_overrides_a_param_and_is_signed(dev: DevApp, tmp_path: Path) -> None:
+    d = _write(tmp_path / "fx", make_fixture(ANSWER))
+    code, out, _ = await _cli(
+        str(d), "--to", dev.base, "--auth-token", TOKEN, "--set", "From=15550001111", "--json"
+    )
+    assert code == 0
+    assert dev.verdicts == [("/answer", True)]
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert lines[0]["passed"] and lines[0]["signed"] and lines[-1]["summary"]
+
+
+async def test_order_within_a_call_holds_under_concurrency(tmp_path: Path, dev: DevApp) -> None:
+    fixtures = []
+    for call in range(12):
+        for seq in range(4):
+            params = {**ANSWER, "CallUUID": f"call-{call}", "Seq": str(seq), "Event": "StartApp"}
+            fixtures.append(make_fixture(params, "/slow", seconds=call * 10 + seq))
+    results: list[Result] = []
+    opts = ReplayOptions(paths=[], to=dev.base, auth_token=TOKEN, concurrency=16)
+    summary = await run(opts, results.append, ((Path(f"f{i}"), f) for i, f in enumerate(fixtures)))
+    assert summary.total == 48 and summary.failed == 0
+    by_call: dict[str, list[str]] = {}
+    for ident, event in dev.order:
+        by_call.setdefault(ident, []).append(event)
+    for events in by_call.values():
+        assert events == [f"{e} {s}" for s in range(4) for e in ("start", "end")]
+    # calls really overlapped: some call started before another finished
+    firsts = [i for i, (_, e) in enumerate(dev.order) if e == "start 0"]
+    assert firsts[1] < dev.order.index((dev.order[firsts[0]][0], "end 3"))
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/fail500", "status 500, expected 2xx"),
+        ("/hang", "timed out after 1 s"),
+        ("/badxml", "not well-formed XML"),
+        ("/unknown", "<Say> is not a Plivo element"),
+        ("/ctype", "content type is 'text/html'"),
+    ],
+)
+async def test_failures_exit_1_with_junit_reason(
+    dev: DevApp, tmp_path: Path, path: str, reason: str
+) -> None:
+    d = _write(tmp_path / "fx", make_fixture(ANSWER, path), make_fixture(ANSWER, "/answer"))
+    junit = tmp_path / "report.xml"
+    code, out, _ = await _cli(
+        str(d), "--to", dev.base, "--timeout", "1", "--junit", str(junit), "--auth-token", TOKEN
+    )
+    assert code == 1, out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "1"
+    failures = [case.find("failure") for case in suite.iter("testcase")]
+    [failure] = [f for f in failures if f is not None]
+    assert reason in (failure.get("message") or "") + (failure.text or "")
+
+
+async def test_connection_refused_is_a_check_failure(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    d = _write(tmp_path / "fx", make_fixture(ANSWER))
+    junit = tmp_path / "r.xml"
+    code, out, err = await _cli(str(d), "--to", f"http://127.0.0.1:{port}", "--junit", str(junit))
+    assert code == 1 and "connection refused" in out and "Traceback" not in err
+    assert "connection refused" in junit.read_text()
+
+
+async def test_compare_catches_changed_speak_text(dev: DevApp, tmp_path: Path) -> None:
+    same = make_fixture(
+        ANSWER, "/answer", response_body="<Response>\n  <Speak>Hello</Speak>\n</Response>"
+    )
+    changed = make_fixture(ANSWER, "/changed", response_body=GOOD_XML, seconds=1)
+    d = _write(tmp_path / "fx", same, changed)
+    code, out, _ = await _cli(str(d), "--to", dev.base, "--compare")
+    assert code == 1
+    assert "XML differs from the recording" in out
+    assert "-  <Speak>Hello" in out and "+  <Speak>Goodbye" in out
+    assert out.count("PASS") == 1  # formatting differences alone do not fail
+
+
+async def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    code, _, err = await _cli(str(tmp_path), "--to", "http://127.0.0.1:9")
+    assert code == 2 and "no fixtures found" in err
+    code, _, err = await _cli(str(tmp_path), "--to", "not a url")
+    assert code == 2 and "is not an http(s) URL" in err
+    (tmp_path / "broken.toml").write_text("plivocb_fixture = 1\nkind = [")
+    code, _, err = await _cli(str(tmp_path), "--to", "http://127.0.0.1:9")
+    assert code == 2 and "broken.toml" in err and "not valid TOML" in err
+    assert "Traceback" not in err
+
+
+async def test_filters_routes_and_fail_fast(dev: DevApp, tmp_path: Path) -> None:
+    d = _write(
+        tmp_path / "fx",
+        make_fixture(ANSWER, "/answer", seconds=0),
+        make_fixture(HANGUP, "/hangup", seconds=1),
+        make_fixture({**ANSWER, "CallUUID": "other"}, "/answer", seconds=2),
+        make_fixture(MESSAGE, "/message", seconds=3),
+    )
+    code, out, _ = await _cli(str(d), "--to", dev.base, "--kind", "hangup")
+    assert code == 0 and [p for p, _ in dev.verdicts] == ["/hangup"]
+    dev.verdicts.clear()
+    code, out, _ = await _cli(str(d), "--to", dev.base, "--call", ANSWER["CallUUID"])
+    assert code == 0 and [p for p, _ in dev.verdicts] == ["/answer", "/hangup"]
+    dev.verdicts.clear()
+    code, out, _ = await _cli(
+        str(d), "--to", dev.base, "--route", f"message={dev.base}/sms/inbound", "--kind", "message"
+    )
+    assert code == 0 and [p for p, _ in dev.verdicts] == ["/sms/inbound"]
+    dev.verdicts.clear()
+    code, out, _ = await _cli(
+        str(d), "--to", dev.base + "/fail500", "--fail-fast", "--concurrency", "1", "--json"
+    )
+    assert code == 1
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["stopped_early"] and summary["failed"] == 1 and summary["total"] == 1
+
+
+async def test_recorded_timing_keeps_gaps(dev: DevApp, tmp_path: Path) -> None:
+    d = _write(
+        tmp_path / "fx",
+        make_fixture(ANSWER, "/answer", seconds=0),
+        make_fixture(HANGUP, "/hangup", seconds=2),
+    )
+    import time
+
+    started = time.monotonic()
+    code, _, _ = await _cli(str(d), "--to", dev.base, "--timing", "recorded", "--speed", "4")
+    assert code == 0 and time.monotonic() - started >= 0.5
