@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from plivocb.fixture import Fixture, Request, Response
+from plivocb.fixture import Fixture, Request, Response, load, write_in_place
 from plivocb.form import encode_form, parse_query
 
 PHONE_FIELDS = (
@@ -127,3 +128,17 @@ class Redactor:
                 response.error,
             )
         return fx.with_(params=params, request=request, response=response, redacted=True)
+
+
+def redact_files(paths: list[Path], force: bool = False) -> tuple[int, int]:
+    """Redact fixture files in place, atomically, one mapping for all: (redacted, skipped)."""
+    redactor = Redactor()
+    done = skipped = 0
+    for path in paths:
+        fx = load(path)
+        if fx.redacted and not force:
+            skipped += 1
+            continue
+        write_in_place(redactor.fixture(fx), path)
+        done += 1
+    return done, skipped

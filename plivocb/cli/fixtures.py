@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import typer
 
-from plivocb.errors import NotImplementedYet
+from plivocb.cli.common import out_console, parse_assignments
+from plivocb.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Generate, list, show, validate and redact fixture files.", no_args_is_help=True
@@ -12,6 +16,206 @@ app = typer.Typer(
 
 
 @app.command("new")
-def new() -> None:
-    """Not implemented yet."""
-    raise NotImplementedYet("fixtures new")
+def new(
+    kind: str = typer.Argument(
+        ...,
+        help="answer, hangup, message, message_status, recording, digits, dial, "
+        "call or conversation.",
+    ),
+    frm: str = typer.Option("", "--from", help="Caller / sender number."),
+    to: str = typer.Option("", "--to", help="Called / recipient number."),
+    set_: list[str] = typer.Option(
+        [], "--set", help="FIELD=VALUE override in every generated callback (repeatable)."
+    ),
+    count: int = typer.Option(1, "--count", help="How many calls / messages to generate."),
+    out: Path = typer.Option(Path("fixtures/generated"), "--out", help="Directory to write to."),
+    direction: str = typer.Option("inbound", "--direction", help="Voice: inbound or outbound."),
+    message_type: str = typer.Option("sms", "--type", help="Messages: sms, mms or whatsapp."),
+    digits: str = typer.Option(
+        "", "--digits", help="Voice: digits pressed (adds a GetDigits callback to `call`)."
+    ),
+    record: bool = typer.Option(False, "--record", help="`call`: add a recording callback."),
+    talk: int = typer.Option(42, "--talk", help="Voice: seconds the call lasts once answered."),
+    cause: int = typer.Option(4000, "--cause", help="Voice: HangupCauseCode (from Plivo's table)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible UUIDs."),
+    at: str | None = typer.Option(
+        None, "--at", help="ISO time the first callback arrives (default: now)."
+    ),
+) -> None:
+    """Generate realistic callbacks (a whole `call` or `conversation` too) as fixture files."""
+    import random
+    from datetime import UTC, timedelta
+
+    from plivocb.callbacks import short_id
+    from plivocb.fields import HANGUP_CAUSES
+    from plivocb.fixture import save
+    from plivocb.generate import SCENARIOS, Generator, Spec, scenario, to_fixture
+
+    if kind not in SCENARIOS:
+        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}")
+    if direction not in ("inbound", "outbound"):
+        raise UsageError(f"--direction must be inbound or outbound, got {direction!r}")
+    if message_type not in ("sms", "mms", "whatsapp"):
+        raise UsageError(f"--type must be sms, mms or whatsapp, got {message_type!r}")
+    if cause not in HANGUP_CAUSES:
+        raise UsageError(
+            f"--cause {cause} is not in Plivo's hangup cause table",
+            "e.g. 4000 (Normal Hangup), 3010 (Busy Line), 3000 (No Answer)",
+        )
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    start = _parse_at(at) if at else datetime.now(UTC)
+    overrides = parse_assignments(set_, "--set")
+    gen = Generator(rng=random.Random(seed), now=start)
+    spec = Spec(kind, direction, message_type, frm, to, digits, record, talk, cause)
+    written: list[Path] = []
+    for i in range(count):
+        gen.now = start + timedelta(minutes=i)
+        for event_kind, params, offset in scenario(gen, spec):
+            params.update(overrides)
+            fx = to_fixture(params, event_kind, gen.now + timedelta(seconds=offset))
+            written.append(save(fx, out, short_id(fx.params)))
+    for path in written:
+        print(path)
+
+
+def _parse_at(text: str) -> datetime:
+    from datetime import UTC
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--at: {text!r} is not an ISO time", "e.g. 2026-11-26T12:00:00Z"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@app.command("ls")
+def ls(
+    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+) -> None:
+    """List fixtures: time, kind, From → To, short id, signature verdict, file."""
+    from rich.table import Table
+
+    from plivocb.callbacks import first, short_id
+    from plivocb.fixture import iter_paths, load
+
+    table = Table(show_edge=False)
+    for column in ("time", "kind", "from → to", "id", "signature", "file"):
+        table.add_column(column, overflow="fold")
+    count = 0
+    rows: list[tuple[str, ...]] = []
+    for p in iter_paths(path or ["fixtures"]):
+        fx = load(p)
+        count += 1
+        row = (
+            fx.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+            fx.kind,
+            f"{first(fx.params, 'From')} → {first(fx.params, 'To')}",
+            short_id(fx.params)[:8],
+            fx.signature.verdict + (" (redacted)" if fx.redacted else ""),
+            str(p),
+        )
+        rows.append(row)
+        table.add_row(*row)
+    console = out_console()
+    if console.is_terminal:
+        console.print(table)
+        console.print(f"{count} fixtures")
+    else:  # piped: one tab-separated line per fixture, easy to grep and cut
+        for line in rows:
+            print("\t".join(line))
+
+
+@app.command("show")
+def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
+    """Show one fixture: request, params, signature verdict and response, with highlighting."""
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.table import Table
+
+    from plivocb.fixture import load
+
+    fx = load(file)
+    console = out_console()
+    req = fx.request
+    console.print(
+        f"[bold]{file}[/]  {fx.kind}  received {fx.received_at.isoformat()}"
+        + ("  [yellow](redacted)[/]" if fx.redacted else "")
+    )
+    console.print(
+        f"{req.method} {req.public_url}  [dim](local path {req.path})[/]", highlight=False
+    )
+    sig = fx.signature
+    colour = {"valid": "green", "invalid": "red"}.get(sig.verdict, "yellow")
+    console.print(
+        f"signature: [{colour}]{sig.verdict}[/] {sig.family} {sig.detail}".rstrip(), highlight=False
+    )
+    headers = Table(show_header=False, box=None, title="headers", title_justify="left")
+    for k, v in req.headers:
+        headers.add_row(k, v)
+    console.print(headers)
+    params = Table(show_header=True, title="params", title_justify="left")
+    params.add_column("name")
+    params.add_column("value", overflow="fold")
+    for k, values in fx.params.items():
+        for v in values:
+            params.add_row(k, v)
+    console.print(params)
+    body = req.body.decode("utf-8", errors="replace")
+    if body:
+        lexer = "json" if body.lstrip().startswith("{") else "text"
+        console.print(Panel(Syntax(body, lexer, word_wrap=True), title="body"))
+    if fx.response is not None:
+        r = fx.response
+        title = f"response {r.status} {r.content_type} {r.elapsed_ms:.1f} ms"
+        if r.forwarded_to:
+            title += f" from {r.forwarded_to}"
+        lexer = "xml" if r.body.lstrip().startswith("<") else "text"
+        console.print(Panel(Syntax(r.body or "(empty)", lexer, word_wrap=True), title=title))
+        if r.error:
+            console.print(f"[red]error:[/] {r.error}")
+
+
+@app.command("validate")
+def validate(
+    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+) -> None:
+    """Check fixtures: format and Plivo fields. Exit 1 listing each problem per file (for CI)."""
+    from plivocb.fixture import iter_paths
+    from plivocb.fixture_checks import check_files
+
+    files = bad = 0
+    for p, problems in check_files(iter_paths(path or ["fixtures"])):
+        files += 1
+        if problems:
+            bad += 1
+            print(f"{p}:")
+            for problem in problems:
+                print(f"  - {problem}")
+    if files == 0:
+        raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
+    print(f"{files} fixtures checked, {bad} with problems")
+    raise typer.Exit(int(ExitCode.CHECKS_FAILED if bad else ExitCode.OK))
+
+
+@app.command("redact")
+def redact(
+    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+    force: bool = typer.Option(
+        False, "--force", help="Redact files already marked as redacted again."
+    ),
+) -> None:
+    """Mask phone numbers in place, atomically, the same number with the same mask across files."""
+    from plivocb.fixture import iter_paths
+    from plivocb.redact import redact_files
+
+    files = list(iter_paths(path or ["fixtures"]))
+    if not files:
+        raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
+    done, skipped = redact_files(files, force=force)
+    print(
+        f"redacted {done} fixtures"
+        + (f", skipped {skipped} already redacted (--force to redo)" if skipped else "")
+    )
