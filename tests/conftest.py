@@ -7,6 +7,8 @@ import pytest
 
 from tests.helpers import ListenProcess
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _no_orphan_listeners() -> Iterator[None]:

@@ -170,3 +170,11 @@ def test_ls_and_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     )
     code, _, err = cli(capsys, "fixtures", "show", str(tmp_path / "missing.toml"))
     assert code == 2 and "missing.toml" in err
+
+
+def test_committed_sample_fixtures_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    code, out, _ = cli(capsys, "fixtures", "validate", str(root))
+    assert code == 0 and "9 fixtures checked, 0 with problems" in out
+    kinds = sorted(f.kind for f in _load_all(root))
+    assert kinds == sorted(["answer", "hangup"] * 2 + ["message"] * 2 + ["message_status"] * 3)
