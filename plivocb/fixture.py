@@ -11,15 +11,18 @@ import glob
 import itertools
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+from plivocb import toml_fast
 
+try:  # tomli's compiled wheels parse ~4x faster than the pure-Python stdlib tomllib
+    import tomli as toml_reader
+except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
+    import tomllib as toml_reader  # type: ignore[no-redef]
 from plivocb.errors import FixtureError, UsageError
 
 FORMAT_KEY = "plivocb_fixture"
@@ -127,7 +130,7 @@ def to_dict(fx: Fixture) -> dict[str, Any]:
 
 
 def to_toml(fx: Fixture) -> str:
-    return tomli_w.dumps(to_dict(fx))
+    return toml_fast.dumps(to_dict(fx))
 
 
 class _Reader:
@@ -242,8 +245,8 @@ def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
 
 def from_toml(text: str, source: object = "<fixture>") -> Fixture:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml_reader.loads(text)
+    except toml_reader.TOMLDecodeError as exc:
         raise FixtureError(source, f"not valid TOML: {exc}") from None
     return from_dict(data, source)
 
@@ -261,7 +264,11 @@ def safe_token(value: str, limit: int = 8) -> str:
 
 def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
     """`<UTC time>-<seq>-<kind>[-<id>].toml`: sorts by arrival, only [A-Za-z0-9._-]."""
-    stamp = fx.received_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    t = fx.received_at.astimezone(UTC)
+    stamp = (
+        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+        f"{t.microsecond:06d}Z"
+    )
     kind = safe_token(fx.kind.replace("_", ""), 16) or "other"
     token = safe_token(ident)
     return f"{stamp}-{sequence:06d}-{kind}{'-' + token if token else ''}.toml"
@@ -269,11 +276,13 @@ def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
 
 def save(fx: Fixture, directory: Path, ident: str = "") -> Path:
     """Write atomically (temp file, then a no-clobber link) and return the final path."""
-    directory.mkdir(parents=True, exist_ok=True)
     data = to_toml(fx).encode("utf-8")
     temp = directory / f".{os.getpid()}-{next(_sequence)}{TEMP_SUFFIX}"
-    with open(temp, "wb") as handle:
-        handle.write(data)
+    try:
+        temp.write_bytes(data)
+    except FileNotFoundError:  # first write into a new directory
+        directory.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
     try:
         while True:
             target = directory / file_name(fx, next(_sequence), ident)

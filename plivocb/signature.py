@@ -29,7 +29,7 @@ SIGNATURE_HEADERS = (V3, V3_MA, V3_NONCE, V2, V2_MA, V2_NONCE)
 
 def new_nonce() -> str:
     """A fresh 20-digit numeric nonce, like Plivo's."""
-    return "".join(secrets.choice("0123456789") for _ in range(20))
+    return f"{secrets.randbelow(10**20):020d}"
 
 
 def _base_url(url: str) -> tuple[str, dict[str, list[str]]]:
@@ -147,12 +147,15 @@ def signed_headers(
     main_token = main_token or token
     v3_nonce = nonce or new_nonce()
     v2_nonce = nonce or new_nonce()
+    v3_message = f"{v3_canonical(method, url, params)}.{v3_nonce}"
+    parts = urlsplit(url)
+    v2_message = f"{parts.scheme}://{parts.netloc}{parts.path}{v2_nonce}"
     return {
-        V3: sign_v3(method, url, params, v3_nonce, token),
-        V3_MA: sign_v3(method, url, params, v3_nonce, main_token),
+        V3: _hmac_b64(token, v3_message),
+        V3_MA: _hmac_b64(main_token, v3_message),
         V3_NONCE: v3_nonce,
-        V2: sign_v2(url, v2_nonce, token),
-        V2_MA: sign_v2(url, v2_nonce, main_token),
+        V2: _hmac_b64(token, v2_message),
+        V2_MA: _hmac_b64(main_token, v2_message),
         V2_NONCE: v2_nonce,
     }
 

@@ -131,3 +131,22 @@ def test_iter_paths_accepts_globs_and_rejects_missing(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError):
         list(fx.iter_paths([str(tmp_path / "nope")]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(fixtures())
+def test_fast_writer_is_byte_identical_to_tomli_w(f: fx.Fixture) -> None:
+    import tomli_w
+
+    assert fx.to_toml(f) == tomli_w.dumps(fx.to_dict(f))
+
+
+def test_fast_writer_falls_back_for_other_shapes() -> None:
+    from decimal import Decimal
+
+    import tomli_w
+
+    from plivocb import toml_fast
+
+    odd = {"a": Decimal("1.5"), "b": [[1, 2]], "c": {"d": [{"x": 1}]}}
+    assert toml_fast.dumps(odd) == tomli_w.dumps(odd)

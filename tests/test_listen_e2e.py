@@ -232,3 +232,39 @@ async def test_redact_masks_numbers_on_disk(tmp_path: Path) -> None:
     assert files[0].params["From"] == files[1].params["From"] != [ANSWER["From"]]
     for path in out.iterdir():
         assert "14155550100" not in path.read_text()
+
+
+async def test_shutdown_finishes_in_flight_callbacks(
+    tmp_path: Path,
+    aiohttp_server,  # type: ignore[no-untyped-def]
+) -> None:
+    import asyncio
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        return web.Response(text="<Response/>", content_type="text/xml")
+
+    dev = web.Application()
+    dev.router.add_route("*", "/{tail:.*}", slow)
+    server = await aiohttp_server(dev)
+    out = tmp_path / "rec"
+    lp = await ListenProcess(
+        [
+            "--tunnel",
+            "none",
+            "--port",
+            "0",
+            "--out",
+            str(out),
+            "--forward-to",
+            str(server.make_url("/")),
+        ]
+    ).start()
+    pending = asyncio.create_task(_post(f"{lp.public_url}/answer", ANSWER))
+    await asyncio.sleep(0.3)  # the callback is now waiting on the slow app
+    assert await lp.stop(sig=15) == 0
+    status, _, body = await pending
+    assert (status, body) == (200, "<Response/>")
+    [rec] = _fixtures(out)
+    assert rec.response and rec.response.status == 200
+    assert "plivocb stopped: 1 callbacks recorded" in lp.text()

@@ -237,3 +237,35 @@ async def test_recorded_timing_keeps_gaps(dev: DevApp, tmp_path: Path) -> None:
     started = time.monotonic()
     code, _, _ = await _cli(str(d), "--to", dev.base, "--timing", "recorded", "--speed", "4")
     assert code == 0 and time.monotonic() - started >= 0.5
+
+
+def test_rich_summary_table_shows_failures_first() -> None:
+    import io
+
+    from rich.console import Console
+
+    from plivocb.replay import Summary
+    from plivocb.replay_output import RichOutput
+
+    output = RichOutput()
+    output.console = Console(file=io.StringIO(), width=200, record=True)
+    output.start(3)
+    output.result(Result("a.toml", "answer", "POST", "http://x/answer", "c1", 200, 5.0))
+    output.result(
+        Result(
+            "b.toml",
+            "hangup",
+            "POST",
+            "http://x/hangup",
+            "c1",
+            500,
+            7.0,
+            ["status 500, expected 2xx"],
+        )
+    )
+    output.result(Result("c.toml", "message", "POST", "http://x/message", "m1", 200, 3.0))
+    output.finish(Summary(total=3, passed=2, failed=1, elapsed_s=0.1))
+    text = output.console.export_text()
+    assert text.index("b.toml") < text.index("a.toml")
+    assert "FAIL" in text and "status 500, expected 2xx" in text
+    assert "replayed 3: 2 passed, 1 failed" in text

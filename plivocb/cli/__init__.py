@@ -19,7 +19,7 @@ app = typer.Typer(
     help="Catch, record, verify and replay Plivo callbacks (Answer, Hangup, Message URLs).",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 

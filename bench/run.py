@@ -1,0 +1,406 @@
+"""Run every plivocb benchmark against its baseline, measured in the same run, and write RESULTS.md.
+
+    python bench/run.py                 # full run (a few minutes), writes bench/RESULTS.md
+    python bench/run.py --quick --out /tmp/RESULTS.md   # small sizes: checks the harness works
+
+Server processes are pinned to core 0 and load generators to core 1 (taskset) when the machine
+has two cores. wrk is used when installed (`apt-get install wrk`), else bench/loadgen.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+TOKEN = "bench-auth-token"
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: str
+    baseline: str
+    ratio: float | None
+    target: str
+    ok: bool
+    note: str = ""
+
+
+def pinned(cpu: int) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", str(cpu)]
+    return []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start(cmd: list[str], cpu: int, **kwargs: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*pinned(cpu), *cmd],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def bare_app() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = start([PY, str(HERE / "bare_app.py"), str(port)], 0)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/ready")
+    return proc, url
+
+
+def listen(out: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [
+        PY,
+        "-m",
+        "plivocb",
+        "listen",
+        "--tunnel",
+        "none",
+        "--port",
+        str(port),
+        "--out",
+        str(out),
+        *extra,
+    ]
+    proc = start(cmd, 0, env={k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"})
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/ready")
+    return proc, url
+
+
+def load(url: str, seconds: float = 0, count: int = 0, concurrency: int = 32) -> dict[str, float]:
+    """Throughput or latency from the load generator, pinned to core 1."""
+    if seconds and shutil.which("wrk"):
+        cmd = [
+            *pinned(1),
+            "wrk",
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{seconds:g}s",
+            "-s",
+            str(HERE / "post.lua"),
+            url,
+        ]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        data = json.loads(next(line for line in out.splitlines() if line.startswith("JSON "))[5:])
+        data["ok"] = data["requests"] - data.pop("errors_status")
+        data["tool"] = "wrk"
+        return data
+    args = [PY, str(HERE / "loadgen.py"), url, "--concurrency", str(concurrency)]
+    args += ["--duration", str(seconds)] if seconds else ["--count", str(count)]
+    out = subprocess.run([*pinned(1), *args], capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    data["tool"] = "loadgen.py"
+    return data
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def count_fixtures(directory: Path) -> int:
+    return sum(1 for p in directory.iterdir() if p.suffix == ".toml" and not p.name.startswith("."))
+
+
+# ------------------------------------------------------------------ benchmarks
+
+
+def bench_catcher(tmp: Path, seconds: float) -> Figure:
+    app, url = bare_app()
+    try:
+        load(url + "/answer", seconds=1)
+        base = load(url + "/answer", seconds=seconds)
+    finally:
+        stop(app)
+    out = tmp / "catcher"
+    proc, url = listen(out)
+    try:
+        load(url + "/answer", seconds=1)
+        warm = count_fixtures(out)
+        ours = load(url + "/answer", seconds=seconds)
+    finally:
+        stop(proc)
+    on_disk = count_fixtures(out) - warm
+    ratio = ours["rps"] / base["rps"]
+    lost = max(0, int(ours["ok"]) - on_disk)
+    return Figure(
+        "Catcher throughput (listen --tunnel none, every callback written)",
+        f"{ours['rps']:.0f} req/s",
+        f"{base['rps']:.0f} req/s (bare aiohttp, same form parse)",
+        ratio,
+        ">= 0.6",
+        ratio >= 0.6 and lost == 0,
+        f"{ours['tool']}, 32 connections, {seconds:g} s; {int(ours['ok'])} acknowledged, "
+        f"{on_disk} on disk, {lost} missing",
+    )
+
+
+def bench_forward(tmp: Path, count: int) -> Figure:
+    app, app_url = bare_app()
+    proc, url = listen(tmp / "forward", "--forward-to", app_url)
+    try:
+        load(app_url + "/answer", count=200, concurrency=1)
+        load(url + "/answer", count=200, concurrency=1)
+        direct = load(app_url + "/answer", count=count, concurrency=1)
+        fwd = load(url + "/answer", count=count, concurrency=1)
+    finally:
+        stop(proc)
+        stop(app)
+    added = fwd["p50_ms"] - direct["p50_ms"]
+    return Figure(
+        "Forwarding overhead (listen --forward-to vs calling the app)",
+        f"p50 {fwd['p50_ms']:.2f} ms, p99 {fwd['p99_ms']:.2f} ms",
+        f"p50 {direct['p50_ms']:.2f} ms, p99 {direct['p99_ms']:.2f} ms (direct)",
+        None,
+        "p50 adds <= 2 ms",
+        added <= 2.0,
+        f"p50 adds {added:.2f} ms, p99 adds {fwd['p99_ms'] - direct['p99_ms']:.2f} ms; "
+        f"{count} sequential requests, fixture written for each",
+    )
+
+
+def make_fixtures(directory: Path, count: int) -> Path:
+    """`count` independent answer callbacks (one call each) and their bodies, one per line."""
+    sys.path.insert(0, str(ROOT))
+    from plivocb.fixture import save
+    from plivocb.generate import Generator, to_fixture
+
+    gen = Generator(rng=random.Random(1), now=datetime(2026, 11, 1, tzinfo=UTC))
+    bodies = directory.with_suffix(".bodies")
+    with open(bodies, "w", encoding="utf-8") as handle:
+        for i in range(count):
+            fx = to_fixture(gen.answer(), "answer", gen.now + timedelta(milliseconds=i))
+            save(fx, directory)
+            handle.write(fx.request.body.decode() + "\n")
+    return bodies
+
+
+def bench_replay(tmp: Path, count: int) -> Figure:
+    fixtures = tmp / "replay"
+    bodies = make_fixtures(fixtures, count)
+    app, url = bare_app()
+    try:
+        out = subprocess.run(
+            [*pinned(1), PY, str(HERE / "baseline_client.py"), url + "/answer", str(bodies), "16"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        base_s = json.loads(out)["elapsed_s"]
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*pinned(1), PY, "-m", "plivocb", "replay", str(fixtures), "--to", url,
+             "--auth-token", TOKEN, "--concurrency", "16", "--json"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        ours_s = time.perf_counter() - started
+    finally:
+        stop(app)
+    summary = json.loads(done.stdout.splitlines()[-1])
+    ratio = base_s / ours_s
+    return Figure(
+        f"Replay throughput ({count} fixtures, re-signed, checked)",
+        f"{count / ours_s:.0f} req/s ({ours_s:.2f} s incl. start-up)",
+        f"{count / base_s:.0f} req/s ({base_s:.2f} s, aiohttp loop over pre-loaded bodies)",
+        ratio,
+        ">= 0.8",
+        ratio >= 0.8 and summary["passed"] == count,
+        f"concurrency 16; {summary['passed']} passed",
+    )
+
+
+def timed(cmd: list[str], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bench_startup(runs: int) -> list[Figure]:
+    base = timed([PY, "-c", "import typer"], runs)
+    figures = []
+    for args in (["--version"], ["--help"]):
+        ours = timed([PY, "-m", "plivocb", *args], runs)
+        ratio = ours / base
+        figures.append(
+            Figure(
+                f"Start-up: plivocb {args[0]}",
+                f"{ours * 1000:.0f} ms",
+                f"{base * 1000:.0f} ms (python -c 'import typer')",
+                ratio,
+                "<= 1.5x",
+                ratio <= 1.5,
+                f"median of {runs}",
+            )
+        )
+    return figures
+
+
+def bench_listen_memory(tmp: Path, first: int, total: int) -> Figure:
+    proc, url = listen(tmp / "memory")
+    try:
+        load(url + "/answer", count=first)
+        after_first = rss_mb(proc.pid)
+        load(url + "/answer", count=total - first)
+        after_total = rss_mb(proc.pid)
+    finally:
+        stop(proc)
+    growth = after_total - after_first
+    return Figure(
+        f"listen RSS after {total} callbacks vs after {first}",
+        f"{after_total:.1f} MB",
+        f"{after_first:.1f} MB",
+        None,
+        "grows <= 20 MB",
+        growth <= 20,
+        f"grew {growth:.1f} MB",
+    )
+
+
+def bench_replay_memory(tmp: Path, count: int) -> Figure:
+    fixtures = tmp / "replay-memory"
+    make_fixtures(fixtures, count)
+    app, url = bare_app()
+    try:
+        proc = subprocess.Popen(
+            [*pinned(1), PY, "-m", "plivocb", "replay", str(fixtures), "--to", url,
+             "--auth-token", TOKEN, "--concurrency", "16", "--json"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        stop(app)
+    peak = usage.ru_maxrss / 1024
+    return Figure(
+        f"replay peak RSS over {count} fixtures",
+        f"{peak:.1f} MB",
+        "-",
+        None,
+        "< 150 MB",
+        peak < 150 and proc.returncode == 0,
+        f"exit code {proc.returncode}",
+    )
+
+
+# ------------------------------------------------------------------ report
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
+
+
+def write(figures: list[Figure], out: Path, quick: bool) -> None:
+    lines = [
+        "# plivocb benchmark results",
+        "",
+        f"* date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"* machine: {machine()}",
+        f"* Python: {platform.python_version()}",
+        f"* load generator: {'wrk' if shutil.which('wrk') else 'bench/loadgen.py'}; servers on core 0, load on core 1",
+        f"* mode: {'quick (harness check, small sizes: figures are not meaningful)' if quick else 'full'}",
+        "",
+        "| benchmark | plivocb | baseline | ratio | target | met | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
+        lines.append(
+            f"| {f.name} | {f.measured} | {f.baseline} | {ratio} | {f.target} | "
+            f"{'yes' if f.ok else '**no**'} | {f.note} |"
+        )
+    lines.append("")
+    out.write_text("\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    q = args.quick
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="plivocb-bench-") as name:
+        tmp = Path(name)
+        steps = [
+            ("catcher", lambda: [bench_catcher(tmp, 2 if q else 10)]),
+            ("forward", lambda: [bench_forward(tmp, 200 if q else 3000)]),
+            ("replay", lambda: [bench_replay(tmp, 300 if q else 10_000)]),
+            ("start-up", lambda: bench_startup(3 if q else 15)),
+            (
+                "listen memory",
+                lambda: [bench_listen_memory(tmp, 100 if q else 1000, 600 if q else 50_000)],
+            ),
+            ("replay memory", lambda: [bench_replay_memory(tmp, 500 if q else 100_000)]),
+        ]
+        for label, step in steps:
+            started = time.perf_counter()
+            figures.extend(step())
+            print(f"{label}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            for f in figures[-2:]:
+                print(f"  {f.name}: {f.measured} vs {f.baseline} ({f.note})", file=sys.stderr)
+    write(figures, args.out, q)
+    print(args.out.read_text())
+    return 0 if all(f.ok for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
