@@ -367,7 +367,7 @@ def write(figures: list[Figure], out: Path, quick: bool) -> None:
             f"| {f.name} | {f.measured} | {f.baseline} | {ratio} | {f.target} | "
             f"{'yes' if f.ok else '**no**'} | {f.note} |"
         )
-    lines.append("")
+    lines += ["", "Profiles, causes and before/after figures: [bench/NOTES.md](NOTES.md).", ""]
     out.write_text("\n".join(lines))
 
 

@@ -6,6 +6,7 @@ to disk before its response is sent, so everything Plivo saw acknowledged is on 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -58,6 +59,17 @@ class CatcherConfig:
 
 
 @dataclass
+class Probes:
+    """One-time tokens: a request for PROBE_PREFIX + token proves the public URL reaches us."""
+
+    waiting: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def expect(self, token: str) -> asyncio.Event:
+        self.waiting[token] = asyncio.Event()
+        return self.waiting[token]
+
+
+@dataclass
 class Stats:
     kinds: Counter[str] = field(default_factory=Counter)
     verdicts: Counter[str] = field(default_factory=Counter)
@@ -66,10 +78,12 @@ class Stats:
     errors: int = 0
 
 
+PROBE_PREFIX = "/_plivocb/probe/"
 CONFIG = web.AppKey("config", CatcherConfig)
 STATS = web.AppKey("stats", Stats)
 DISPLAY = web.AppKey("display", Display)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
+PROBES = web.AppKey("probes", Probes)
 
 
 def _now() -> datetime:
@@ -133,6 +147,15 @@ def _unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str
             f"Check the terminal.</Speak></Response><!-- {target}: {error} -->",
         )
     return 502, "text/plain; charset=utf-8", f"plivocb: your app at {target} is {error}\n"
+
+
+async def handle_probe(request: web.Request) -> web.StreamResponse:
+    token = request.match_info["token"]
+    event = request.app[PROBES].waiting.pop(token, None)
+    if event is None:
+        raise web.HTTPNotFound()
+    event.set()
+    return web.Response(text=token)
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -284,7 +307,9 @@ def create_app(
     app[CONFIG] = config
     app[STATS] = stats or Stats()
     app[DISPLAY] = display or NullDisplay()
+    app[PROBES] = Probes()
     if config.forward_to:
         app.cleanup_ctx.append(_client_session)
+    app.router.add_get(PROBE_PREFIX + "{token}", handle_probe)
     app.router.add_route("*", "/{tail:.*}", handle)
     return app

@@ -10,9 +10,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from plivocb.catcher import DEFAULT_ANSWER_XML, CatcherConfig, Stats, create_app
+from plivocb.app_pointer import AppPointer, credentials
+from plivocb.catcher import (
+    DEFAULT_ANSWER_XML,
+    PROBE_PREFIX,
+    PROBES,
+    CatcherConfig,
+    Stats,
+    create_app,
+)
 from plivocb.display import Banner, Display
-from plivocb.errors import UsageError
+from plivocb.errors import PlivocbError, TunnelError, UsageError
+from plivocb.plivo_api import PlivoApi
 from plivocb.redact import Redactor
 from plivocb.tunnel import NgrokTunnel, StaticTunnel, Tunnel
 
@@ -35,6 +44,8 @@ class ListenOptions:
     ngrok_authtoken: str | None = None
     domain: str | None = None
     max_body: int = 1 << 20
+    app_id: str | None = None
+    auth_id: str | None = None
 
 
 def make_tunnel(opts: ListenOptions) -> Tunnel:
@@ -64,6 +75,36 @@ def summary_lines(stats: Stats, out: Path) -> list[str]:
     if stats.errors:
         lines.append(f"  errors       {stats.errors} callbacks could not be written (answered 500)")
     return lines
+
+
+async def prove_reachable(app: web.Application, public_url: str, timeout: float = 10.0) -> None:
+    """Request a one-time path through the public URL and see it arrive here."""
+    import secrets
+
+    import aiohttp
+
+    token = secrets.token_urlsafe(16)
+    arrived = app[PROBES].expect(token)
+    url = f"{public_url}{PROBE_PREFIX}{token}"
+    problem = ""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.get(url) as resp,
+        ):
+            body = await resp.text()
+            if resp.status != 200 or body != token or not arrived.is_set():
+                problem = f"got {resp.status} from something else"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    finally:
+        app[PROBES].waiting.pop(token, None)
+    if problem:
+        raise TunnelError(
+            f"the public URL {public_url} does not reach this plivocb ({problem}); "
+            "the Plivo Application was not changed",
+            "check --public-url or your reverse proxy: Plivo could not reach it either",
+        )
 
 
 async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None = None) -> Stats:
@@ -96,26 +137,48 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     host, port = runner.addresses[0][:2]
     local_url = f"http://{host}:{port}"
     tunnel = make_tunnel(opts)
+    pointer: AppPointer | None = None
+    extra: list[str] = []
     try:
         config.public_base = await tunnel.open(local_url)
+        if opts.app_id:
+            auth_id, token = credentials(opts.auth_id, opts.auth_token)
+            await prove_reachable(app, config.public_base)
+            pointer = AppPointer(PlivoApi(auth_id, token), opts.app_id)
+            await pointer.point(config.public_base)
+            extra.append(f"  Plivo app    {opts.app_id} now points here (restored on exit)")
     except BaseException:
         await runner.cleanup()
+        await tunnel.close()
         raise
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    display.start(
-        Banner(
-            config.public_base, local_url, str(opts.out), _verifying(opts), opts.forward_to or ""
-        )
+    banner = Banner(
+        config.public_base, local_url, str(opts.out), _verifying(opts), opts.forward_to or ""
     )
+    banner.extra = extra
+    display.start(banner)
+    restore_error: PlivocbError | None = None
     try:
         await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        restored = ""
+        if pointer is not None:
+            try:
+                await pointer.restore()  # first, so Plivo stops calling the closing tunnel
+                restored = f"  Plivo app    {opts.app_id} restored"
+            except PlivocbError as exc:
+                restore_error = PlivocbError(
+                    f"could not restore Plivo app {opts.app_id}: {exc.message}",
+                    f"run `plivocb app restore {opts.app_id}` (saved state: {pointer.path})",
+                )
         await runner.cleanup()  # stop accepting, let in-flight callbacks finish
         await tunnel.close()
-        display.stop(summary_lines(stats, opts.out))
+        display.stop(summary_lines(stats, opts.out) + ([restored] if restored else []))
+    if restore_error is not None:
+        raise restore_error
     return stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -49,7 +50,7 @@ async def test_kill_9_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> Non
                         await resp.read()
                         if 200 <= resp.status < 300:
                             acknowledged.add(uuid)
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     return
 
     senders = [asyncio.create_task(sender(i)) for i in range(16)]
@@ -65,14 +66,18 @@ async def test_kill_9_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> Non
     assert acknowledged <= on_disk, f"lost {len(acknowledged - on_disk)} acknowledged callbacks"
 
 
-async def _valid(url: str, latencies: list[float], acknowledged: set[str], stop: asyncio.Event, worker: int) -> None:
+async def _valid(
+    url: str, latencies: list[float], acknowledged: set[str], stop: asyncio.Event, worker: int
+) -> None:
     async with aiohttp.ClientSession() as session:
         n = 0
         while not stop.is_set():
             n += 1
             uuid = f"v{worker}-{n}"
             started = time.monotonic()
-            async with session.post(url, data=form({**ANSWER, "CallUUID": uuid}), headers=FORM) as resp:
+            async with session.post(
+                url, data=form({**ANSWER, "CallUUID": uuid}), headers=FORM
+            ) as resp:
                 await resp.read()
                 assert resp.status == 200
             latencies.append(time.monotonic() - started)
@@ -100,14 +105,12 @@ async def _raw(port: int, payload: bytes, stop: asyncio.Event, per_byte_delay: f
                 writer.write(payload)
                 await writer.drain()
             await asyncio.wait_for(reader.read(1024), 2)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         finally:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
 
 async def test_200_hostile_connections_for_10_seconds(tmp_path: Path) -> None:
@@ -152,7 +155,16 @@ async def test_200_hostile_connections_for_10_seconds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "ident",
-    ["../../etc/passwd", "..\\..\\windows", "a\x00b", "x" * 10_000, "ünïcødé-📞", "/abs/path", ".hidden", ""],
+    [
+        "../../etc/passwd",
+        "..\\..\\windows",
+        "a\x00b",
+        "x" * 10_000,
+        "ünïcødé-📞",
+        "/abs/path",
+        ".hidden",
+        "",
+    ],
 )
 async def test_hostile_identifiers_never_escape(aiohttp_client, tmp_path: Path, ident: str) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
@@ -168,7 +180,9 @@ async def test_hostile_identifiers_never_escape(aiohttp_client, tmp_path: Path, 
     for path in files:
         assert path.resolve().parent == out.resolve()
         assert re.fullmatch(r"[A-Za-z0-9._-]{1,80}", path.name)
-        assert fx.load(path).params.get("CallUUID", fx.load(path).params.get("MessageUUID")) == [ident]
+        assert fx.load(path).params.get("CallUUID", fx.load(path).params.get("MessageUUID")) == [
+            ident
+        ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -177,8 +191,24 @@ class BrokenPeer:
 
     def __init__(self) -> None:
         self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def close(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for task in self.tasks:
+            task.cancel()
+        for writer in self.writers:
+            writer.transport.abort()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.server.wait_closed()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.append(task)  # type: ignore[arg-type]
         head = await reader.readuntil(b"\r\n\r\n")
         path = head.split(b" ", 2)[1]
         if path.startswith(b"/reset"):
@@ -198,9 +228,19 @@ class BrokenPeer:
         return int(self.server.sockets[0].getsockname()[1])
 
 
-async def test_replay_against_broken_peers_fails_cleanly(tmp_path: Path) -> None:
+@pytest.fixture
+async def broken_peer():  # type: ignore[no-untyped-def]
     peer = BrokenPeer()
-    port = await peer.start()
+    await peer.start()
+    yield peer
+    await peer.close()
+
+
+async def test_replay_against_broken_peers_fails_cleanly(
+    tmp_path: Path, broken_peer: BrokenPeer
+) -> None:
+    assert broken_peer.server is not None
+    port = int(broken_peer.server.sockets[0].getsockname()[1])
     d = tmp_path / "fx"
     for i, path in enumerate(("/reset", "/hang", "/garbage")):
         fx.save(make_fixture({**ANSWER, "CallUUID": f"c{i}"}, path, seconds=i), d)
@@ -221,5 +261,3 @@ async def test_replay_against_broken_peers_fails_cleanly(tmp_path: Path) -> None
     messages = " ".join((f.get("message") or "") for f in suite.iter("failure"))
     assert "timed out after 2 s" in messages
     assert messages.count("request failed") + messages.count("connection") >= 2
-    assert peer.server is not None
-    peer.server.close()

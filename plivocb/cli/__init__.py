@@ -8,6 +8,7 @@ import traceback
 import typer
 
 from plivocb import __version__
+from plivocb.cli import app as app_cli
 from plivocb.cli import fixtures as fixtures_cli
 from plivocb.cli import listen as listen_cli
 from plivocb.cli import replay as replay_cli
@@ -44,6 +45,7 @@ def root(
 listen_cli.register(app)
 replay_cli.register(app)
 app.add_typer(fixtures_cli.app, name="fixtures")
+app.add_typer(app_cli.app, name="app")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -85,6 +85,19 @@ def register(app: typer.Typer) -> None:
             help="ngrok authtoken.",
         ),
         domain: str | None = typer.Option(None, "--domain", help="Reserved ngrok domain."),
+        app_id: str | None = typer.Option(
+            None,
+            "--app",
+            help="Point this Plivo Application at the tunnel while listening; restored on exit.",
+        ),
+        auth_id: str | None = typer.Option(
+            None,
+            "--auth-id",
+            envvar="PLIVO_AUTH_ID",
+            show_envvar=True,
+            show_default=False,
+            help="Plivo auth ID (for --app).",
+        ),
         max_body: int = typer.Option(
             1 << 20, "--max-body", help="Largest body accepted, in bytes (larger get 413)."
         ),
@@ -105,6 +118,10 @@ def register(app: typer.Typer) -> None:
                 "--strict needs an auth token to check signatures",
                 "set PLIVO_AUTH_TOKEN or pass --auth-token",
             )
+        if app_id:
+            from plivocb.app_pointer import credentials
+
+            credentials(auth_id, auth_token)
         if max_body <= 0:
             raise UsageError("--max-body must be positive")
         opts = ListenOptions(
@@ -122,6 +139,8 @@ def register(app: typer.Typer) -> None:
             ngrok_authtoken=ngrok_authtoken or None,
             domain=domain,
             max_body=max_body,
+            app_id=app_id,
+            auth_id=auth_id or None,
         )
         live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)

@@ -1,0 +1,73 @@
+"""`plivocb app show|restore`: inspect an Application, or undo what `listen --app` changed."""
+
+from __future__ import annotations
+
+import typer
+
+from plivocb.cli.common import out_console
+
+app = typer.Typer(
+    help="Inspect a Plivo Application, or restore one `listen --app` pointed here.",
+    no_args_is_help=True,
+)
+
+AUTH_ID = typer.Option(
+    None,
+    "--auth-id",
+    envvar="PLIVO_AUTH_ID",
+    show_envvar=True,
+    show_default=False,
+    help="Plivo auth ID.",
+)
+AUTH_TOKEN = typer.Option(
+    None,
+    "--auth-token",
+    envvar="PLIVO_AUTH_TOKEN",
+    show_envvar=True,
+    show_default=False,
+    help="Plivo auth token.",
+)
+
+
+@app.command("show")
+def show(
+    app_id: str = typer.Argument(..., help="The Application's ID."),
+    auth_id: str | None = AUTH_ID,
+    auth_token: str | None = AUTH_TOKEN,
+) -> None:
+    """Show an Application's URLs and whether they point at a plivocb tunnel."""
+    import asyncio
+
+    from rich.table import Table
+
+    from plivocb.app_pointer import credentials, describe
+    from plivocb.plivo_api import PlivoApi
+
+    ident, token = credentials(auth_id, auth_token)
+    data = asyncio.run(PlivoApi(ident, token).get_app(app_id))
+    rows, verdict = describe(data, app_id)
+    table = Table(show_header=False, box=None)
+    for field, value in rows:
+        table.add_row(field, value or "-")
+    console = out_console()
+    console.print(f"Application {app_id}")
+    console.print(table)
+    console.print(verdict, highlight=False)
+
+
+@app.command("restore")
+def restore(
+    app_id: str = typer.Argument(..., help="The Application's ID."),
+    auth_id: str | None = AUTH_ID,
+    auth_token: str | None = AUTH_TOKEN,
+) -> None:
+    """Put back the URLs `listen --app` saved (after a crash or kill -9)."""
+    import asyncio
+
+    from plivocb.app_pointer import AppPointer, credentials
+    from plivocb.plivo_api import PlivoApi
+
+    ident, token = credentials(auth_id, auth_token)
+    pointer = AppPointer(PlivoApi(ident, token), app_id)
+    asyncio.run(pointer.restore())
+    print(f"restored Plivo app {app_id}")
