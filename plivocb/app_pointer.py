@@ -12,14 +12,7 @@ from typing import Any
 from plivocb.errors import PlivocbError, UsageError
 from plivocb.plivo_api import APP_FIELDS, PlivoApi
 
-POINTED_FIELDS = (
-    "answer_url",
-    "answer_method",
-    "hangup_url",
-    "hangup_method",
-    "message_url",
-    "message_method",
-)
+POINTED_FIELDS = tuple(f for f in APP_FIELDS if not f.startswith("fallback"))  # what we change
 
 
 def state_dir() -> Path:

@@ -46,10 +46,3 @@ class FixtureError(PlivocbError):
 
 class TunnelError(PlivocbError):
     """The public tunnel could not be opened."""
-
-
-class NotImplementedYet(PlivocbError):
-    """A command that a later release fills in."""
-
-    def __init__(self, command: str) -> None:
-        super().__init__(f"`plivocb {command}` is not implemented yet")

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -107,15 +106,6 @@ class Summary:
             "elapsed_s": round(self.elapsed_s, 3),
             "stopped_early": self.stopped_early,
         }
-
-
-def check_base_url(url: str, option: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(
-            f"{option}: {url!r} is not an http(s) URL", f"e.g. {option} http://127.0.0.1:5000"
-        )
-    return url
 
 
 def target_url(opts: ReplayOptions, fx: Fixture, query: str) -> str:

@@ -192,7 +192,7 @@ async def test_usage_errors_exit_2(tmp_path: Path) -> None:
     code, _, err = await _cli(str(tmp_path), "--to", "http://127.0.0.1:9")
     assert code == 2 and "no fixtures found" in err
     code, _, err = await _cli(str(tmp_path), "--to", "not a url")
-    assert code == 2 and "is not an http(s) URL" in err
+    assert code == 2 and "--to must be an http(s) URL" in err
     (tmp_path / "broken.toml").write_text("plivocb_fixture = 1\nkind = [")
     code, _, err = await _cli(str(tmp_path), "--to", "http://127.0.0.1:9")
     assert code == 2 and "broken.toml" in err and "not valid TOML" in err

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from plivocb.cli.common import out_console
+from plivocb.cli.common import env_option, out_console
 
 app = typer.Typer(
     help="Inspect a Plivo Application, or restore one `listen --app` pointed here.",
     no_args_is_help=True,
 )
 
-AUTH_ID = typer.Option(
-    None,
-    "--auth-id",
-    envvar="PLIVO_AUTH_ID",
-    show_envvar=True,
-    show_default=False,
-    help="Plivo auth ID.",
-)
-AUTH_TOKEN = typer.Option(
-    None,
-    "--auth-token",
-    envvar="PLIVO_AUTH_TOKEN",
-    show_envvar=True,
-    show_default=False,
-    help="Plivo auth token.",
-)
+AUTH_ID = env_option("--auth-id", "PLIVO_AUTH_ID", "Plivo auth ID.")
+AUTH_TOKEN = env_option("--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token.")
 
 
 @app.command("show")

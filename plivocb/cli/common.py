@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import typer
 
 from plivocb.errors import UsageError
 
@@ -45,3 +48,20 @@ def parse_assignments(items: list[str], option: str) -> dict[str, str]:
             )
         result[key] = value
     return result
+
+
+def env_option(flag: str, envvar: str, help: str) -> Any:
+    """An option that defaults to an environment variable and never shows its value."""
+    return typer.Option(None, flag, envvar=envvar, show_envvar=True, show_default=False, help=help)
+
+
+def require_http_url(value: str | None, option: str) -> None:
+    """Reject anything but an absolute http(s) URL, naming the option."""
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"{option} must be an http(s) URL, got {value!r}",
+            f"e.g. {option} http://127.0.0.1:5000",
+        )

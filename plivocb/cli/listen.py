@@ -5,22 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import typer
 
+from plivocb.cli.common import env_option, require_http_url
 from plivocb.errors import UsageError
-
-
-def _check_url(value: str | None, option: str) -> None:
-    if value is None:
-        return
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(
-            f"{option} must be an http(s) URL, got {value!r}",
-            f"e.g. {option} http://127.0.0.1:5000",
-        )
 
 
 def _answer_xml(path: Path | None) -> str | None:
@@ -56,13 +45,8 @@ def register(app: typer.Typer) -> None:
         public_url: str | None = typer.Option(
             None, "--public-url", help="Use this existing public URL (no ngrok)."
         ),
-        auth_token: str | None = typer.Option(
-            None,
-            "--auth-token",
-            envvar="PLIVO_AUTH_TOKEN",
-            show_envvar=True,
-            show_default=False,
-            help="Plivo auth token to verify signatures.",
+        auth_token: str | None = env_option(
+            "--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token to verify signatures."
         ),
         strict: bool = typer.Option(
             False, "--strict", help="Answer 403 to invalid and unsigned callbacks (still recorded)."
@@ -76,13 +60,8 @@ def register(app: typer.Typer) -> None:
         json_lines: bool = typer.Option(
             False, "--json", help="One JSON object per callback on stdout."
         ),
-        ngrok_authtoken: str | None = typer.Option(
-            None,
-            "--ngrok-authtoken",
-            envvar="NGROK_AUTHTOKEN",
-            show_envvar=True,
-            show_default=False,
-            help="ngrok authtoken.",
+        ngrok_authtoken: str | None = env_option(
+            "--ngrok-authtoken", "NGROK_AUTHTOKEN", "ngrok authtoken."
         ),
         domain: str | None = typer.Option(None, "--domain", help="Reserved ngrok domain."),
         app_id: str | None = typer.Option(
@@ -90,13 +69,8 @@ def register(app: typer.Typer) -> None:
             "--app",
             help="Point this Plivo Application at the tunnel while listening; restored on exit.",
         ),
-        auth_id: str | None = typer.Option(
-            None,
-            "--auth-id",
-            envvar="PLIVO_AUTH_ID",
-            show_envvar=True,
-            show_default=False,
-            help="Plivo auth ID (for --app).",
+        auth_id: str | None = env_option(
+            "--auth-id", "PLIVO_AUTH_ID", "Plivo auth ID (for --app)."
         ),
         max_body: int = typer.Option(
             1 << 20, "--max-body", help="Largest body accepted, in bytes (larger get 413)."
@@ -111,8 +85,8 @@ def register(app: typer.Typer) -> None:
 
         if tunnel not in ("ngrok", "none"):
             raise UsageError(f"--tunnel must be 'ngrok' or 'none', got {tunnel!r}")
-        _check_url(forward_to, "--forward-to")
-        _check_url(public_url, "--public-url")
+        require_http_url(forward_to, "--forward-to")
+        require_http_url(public_url, "--public-url")
         if strict and not auth_token:
             raise UsageError(
                 "--strict needs an auth token to check signatures",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from plivocb.cli.common import parse_assignments
+from plivocb.cli.common import env_option, parse_assignments, require_http_url
 from plivocb.errors import ExitCode, UsageError
 
 
@@ -23,13 +23,10 @@ def register(app: typer.Typer) -> None:
         route: list[str] = typer.Option(
             [], "--route", help="KIND=URL: send this kind to this URL as is (repeatable)."
         ),
-        auth_token: str | None = typer.Option(
-            None,
+        auth_token: str | None = env_option(
             "--auth-token",
-            envvar="PLIVO_AUTH_TOKEN",
-            show_envvar=True,
-            show_default=False,
-            help="Re-sign every request for its target URL (V3, V2 and -Ma- headers).",
+            "PLIVO_AUTH_TOKEN",
+            "Re-sign every request for its target URL (V3, V2 and -Ma- headers).",
         ),
         no_sign: bool = typer.Option(
             False, "--no-sign", help="Send the recorded headers untouched."
@@ -74,7 +71,7 @@ def register(app: typer.Typer) -> None:
         from plivocb.callbacks import KINDS
         from plivocb.checks import StatusSpec
         from plivocb.fixture import iter_paths
-        from plivocb.replay import ReplayOptions, check_base_url, run
+        from plivocb.replay import ReplayOptions, run
         from plivocb.replay_output import JsonOutput, LineOutput, ReplayOutput, RichOutput
         from plivocb.report import JUnitWriter
 
@@ -82,9 +79,9 @@ def register(app: typer.Typer) -> None:
         for name, url in routes.items():
             if name not in KINDS:
                 raise UsageError(f"--route: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
-            check_base_url(url, f"--route {name}")
+            require_http_url(url, f"--route {name}")
         if to is not None:
-            check_base_url(to, "--to")
+            require_http_url(to, "--to")
         if to is None and not routes:
             raise UsageError(
                 "no target: where should the callbacks go?",
