@@ -264,11 +264,7 @@ def safe_token(value: str, limit: int = 8) -> str:
 
 def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
     """`<UTC time>-<seq>-<kind>[-<id>].toml`: sorts by arrival, only [A-Za-z0-9._-]."""
-    t = fx.received_at.astimezone(UTC)
-    stamp = (
-        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
-        f"{t.microsecond:06d}Z"
-    )
+    stamp = fx.received_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     kind = safe_token(fx.kind.replace("_", ""), 16) or "other"
     token = safe_token(ident)
     return f"{stamp}-{sequence:06d}-{kind}{'-' + token if token else ''}.toml"
