@@ -111,12 +111,13 @@ class LineDisplay:
         self.json_lines = json_lines
         self.stream = stream or sys.stdout
         self.banner_stream = sys.stderr if json_lines else self.stream
-        self.queue: queue.Queue[str | None] = queue.Queue(maxsize=capacity)
+        self.queue: queue.Queue[CallbackEvent | None] = queue.Queue(maxsize=capacity)
         self.dropped = 0
         self.thread = threading.Thread(target=self._drain, name="plivocb-display", daemon=True)
 
     def _drain(self) -> None:
-        while (line := self.queue.get()) is not None:
+        while (event := self.queue.get()) is not None:
+            line = event.to_json() if self.json_lines else event.plain()  # off the loop thread
             try:
                 self.stream.write(line + "\n")
                 self.stream.flush()
@@ -129,7 +130,7 @@ class LineDisplay:
 
     def publish(self, event: CallbackEvent) -> None:
         try:
-            self.queue.put_nowait(event.to_json() if self.json_lines else event.plain())
+            self.queue.put_nowait(event)
         except queue.Full:
             self.dropped += 1
 

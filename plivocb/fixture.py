@@ -333,7 +333,10 @@ def iter_paths(specs: Iterable[str]) -> Iterator[Path]:
                 elif is_fixture_name(p.name):
                     yield p
         else:
-            raise UsageError(f"no such file or directory: {spec}", "check the path")
+            raise UsageError(
+                f"no such file or directory: {spec}",
+                "check the path; `plivocb listen` records to fixtures/recorded by default",
+            )
 
 
 def _walk(directory: Path) -> Iterator[Path]:

@@ -135,7 +135,7 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
             ) from None
         raise UsageError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror}") from None
     host, port = runner.addresses[0][:2]
-    local_url = f"http://{host}:{port}"
+    local_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     tunnel = make_tunnel(opts)
     pointer: AppPointer | None = None
     extra: list[str] = []

@@ -87,6 +87,11 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--tunnel must be 'ngrok' or 'none', got {tunnel!r}")
         require_http_url(forward_to, "--forward-to")
         require_http_url(public_url, "--public-url")
+        if domain and (tunnel == "none" or public_url):
+            raise UsageError(
+                "--domain names a reserved ngrok domain; it needs the ngrok tunnel",
+                "drop --tunnel none / --public-url, or drop --domain",
+            )
         if strict and not auth_token:
             raise UsageError(
                 "--strict needs an auth token to check signatures",
