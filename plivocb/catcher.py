@@ -219,7 +219,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         request=Request(
             request.method,
             public_url,
-            request.path,
+            request.raw_path.split("?", 1)[0],  # as sent, so replay sends the same bytes
             query,
             tuple((k, _clean(v)) for k, v in request.headers.items()),
             body,

@@ -279,21 +279,30 @@ async def run(
                 slots.release()
 
         source = fixtures if fixtures is not None else stream_fixtures(opts)
-        async for path, fx in _aiter(source):
-            if stop.is_set():
-                break
-            key = short_id(fx.params) or f"file:{path}"
-            if key in chains:
-                chains[key].append((path, fx))
-                continue
-            await slots.acquire()
-            if stop.is_set():
-                slots.release()
-                break
-            chains[key] = deque([(path, fx)])
-            task = asyncio.create_task(chain(key))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        try:
+            async for path, fx in _aiter(source):
+                if stop.is_set():
+                    break
+                key = short_id(fx.params) or f"file:{path}"
+                if key in chains:
+                    chains[key].append((path, fx))
+                    continue
+                await slots.acquire()
+                if stop.is_set():
+                    slots.release()
+                    break
+                chains[key] = deque([(path, fx)])
+                task = asyncio.create_task(chain(key))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except BaseException:
+            # An unreadable fixture (or Ctrl-C) ends the run: stop the requests in flight
+            # before the session closes under them.
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*list(tasks), return_exceptions=True)
+            raise
         if tasks:
             await asyncio.gather(*list(tasks))
     summary.stopped_early = stop.is_set()

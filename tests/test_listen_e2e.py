@@ -194,7 +194,10 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         (["--strict"], "--strict needs an auth token"),
         (["--forward-to", "localhost:5000"], "--forward-to must be an http(s) URL"),
         (["--tunnel", "carrier-pigeon"], "--tunnel must be 'ngrok' or 'none'"),
-        (["--tunnel", "none", "--domain", "me.ngrok.app"], "--domain names a reserved ngrok domain"),
+        (
+            ["--tunnel", "none", "--domain", "me.ngrok.app"],
+            "--domain names a reserved ngrok domain",
+        ),
     ],
 )
 async def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

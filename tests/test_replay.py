@@ -269,3 +269,13 @@ def test_rich_summary_table_shows_failures_first() -> None:
     assert text.index("b.toml") < text.index("a.toml")
     assert "FAIL" in text and "status 500, expected 2xx" in text
     assert "replayed 3: 2 passed, 1 failed" in text
+
+
+async def test_broken_fixture_mid_stream_stops_cleanly(dev: DevApp, tmp_path: Path) -> None:
+    d = tmp_path / "fx"
+    for i in range(20):
+        fx.save(make_fixture({**ANSWER, "CallUUID": f"c{i}"}, "/slow", seconds=i), d)
+    (d / "zzz-broken.toml").write_text("plivocb_fixture = 1\nkind = [")
+    code, out, err = await _cli(str(d), "--to", dev.base, "--concurrency", "4")
+    assert code == 2 and "zzz-broken.toml" in err and "not valid TOML" in err
+    assert "Traceback" not in err and "Task exception" not in err
