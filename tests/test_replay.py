@@ -276,6 +276,6 @@ async def test_broken_fixture_mid_stream_stops_cleanly(dev: DevApp, tmp_path: Pa
     for i in range(20):
         fx.save(make_fixture({**ANSWER, "CallUUID": f"c{i}"}, "/slow", seconds=i), d)
     (d / "zzz-broken.toml").write_text("plivocb_fixture = 1\nkind = [")
-    code, out, err = await _cli(str(d), "--to", dev.base, "--concurrency", "4")
+    code, _out, err = await _cli(str(d), "--to", dev.base, "--concurrency", "4")
     assert code == 2 and "zzz-broken.toml" in err and "not valid TOML" in err
     assert "Traceback" not in err and "Task exception" not in err
