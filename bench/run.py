@@ -381,10 +381,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="plivocb-bench-") as name:
         tmp = Path(name)
         steps = [
+            ("start-up", lambda: bench_startup(3 if q else 15)),
             ("catcher", lambda: [bench_catcher(tmp, 2 if q else 10)]),
             ("forward", lambda: [bench_forward(tmp, 200 if q else 3000)]),
             ("replay", lambda: [bench_replay(tmp, 300 if q else 10_000)]),
-            ("start-up", lambda: bench_startup(3 if q else 15)),
             (
                 "listen memory",
                 lambda: [bench_listen_memory(tmp, 100 if q else 1000, 600 if q else 50_000)],
@@ -392,6 +392,8 @@ def main() -> int:
             ("replay memory", lambda: [bench_replay_memory(tmp, 500 if q else 100_000)]),
         ]
         for label, step in steps:
+            os.sync()  # flush the previous step's files so their writeback does not skew this one
+            time.sleep(1)
             started = time.perf_counter()
             figures.extend(step())
             print(f"{label}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
