@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -97,7 +98,10 @@ class AppPointer:
         try:
             await self.api.update_app(self.app_id, targets(public_url))
         except PlivocbError:
-            await self.restore()
+            # The update may or may not have landed: put the originals back if we can, and
+            # report the update's error (the state file stays if the restore fails too).
+            with contextlib.suppress(PlivocbError):
+                await self.restore()
             raise
         return saved
 

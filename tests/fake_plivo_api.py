@@ -45,6 +45,7 @@ class FakePlivo:
         }
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.fail_next: list[int] = []
+        self.fail_posts: list[int] = []
 
     def _error(self, status: int, message: str) -> web.Response:
         body = {"api_id": str(uuid.uuid4()), "error": message}
@@ -60,6 +61,8 @@ class FakePlivo:
             return self._error(401, "Authentication credentials invalid")
         if self.fail_next:
             return self._error(self.fail_next.pop(0), "Too many requests")
+        if request.method == "POST" and self.fail_posts:
+            return self._error(self.fail_posts.pop(0), "Internal server error")
         app = self.apps.get(app_id)
         if app is None:
             return self._error(404, "not found")

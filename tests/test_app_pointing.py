@@ -202,3 +202,16 @@ async def test_app_needs_credentials(tmp_path: Path) -> None:
     )  # fmt: skip
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2 and b"needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN" in out
+
+
+async def test_failed_update_leaves_the_app_as_it_was(plivo: FakePlivo, tmp_path: Path) -> None:
+    plivo.fail_posts = [500] * 4  # the update and its retries fail; the restore goes through
+    lp = ListenProcess(
+        ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "r"), "--app", APP_ID],
+        env=_env(plivo, tmp_path),
+    )
+    await lp.start(expect_ready=False)
+    assert await lp.finish() == 2
+    assert "Plivo's API answered 500" in lp.text() and "Traceback" not in lp.text()
+    assert _urls(plivo) == ORIGINAL
+    assert list((tmp_path / "state").iterdir()) == []
