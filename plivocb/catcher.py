@@ -21,7 +21,7 @@ from plivocb import signature
 from plivocb.callbacks import classify, expects_xml, first, short_id
 from plivocb.display import CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
-from plivocb.form import parse_body, parse_query
+from plivocb.form import HOP_BY_HOP, parse_body, parse_query
 from plivocb.redact import Redactor
 
 DEFAULT_ANSWER_XML = (
@@ -30,19 +30,6 @@ DEFAULT_ANSWER_XML = (
     "</Response>\n"
 )
 EMPTY_XML = "<Response></Response>"
-HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-}
 
 
 @dataclass
@@ -73,7 +60,6 @@ class Probes:
 class Stats:
     kinds: Counter[str] = field(default_factory=Counter)
     verdicts: Counter[str] = field(default_factory=Counter)
-    files: int = 0
     rejected: int = 0
     errors: int = 0
 
@@ -248,7 +234,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500, text="plivocb: could not record this callback\n")
     stats.kinds[kind] += 1
     stats.verdicts[sig.verdict] += 1
-    stats.files += 1
     shown = fixture.params
     display.publish(
         CallbackEvent(

@@ -8,6 +8,23 @@ from urllib.parse import parse_qsl, urlencode
 
 ParamDict = dict[str, list[str]]
 
+# Headers that describe one connection, not the callback: never relayed or replayed.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
 
 def parse_query(query: str) -> ParamDict:
     """Decode a query string (or form body) into ordered multi-valued params, blanks kept."""

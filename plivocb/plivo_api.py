@@ -7,6 +7,7 @@ stand-in of the API); real use needs no setting.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from typing import Any
 
@@ -102,8 +103,6 @@ def _retry_after(header: str | None, default: float) -> float:
 
 
 def _decode(status: int, text: str, app_id: str, auth_id: str) -> Any:
-    import json
-
     try:
         data = json.loads(text) if text.strip() else {}
     except ValueError:

@@ -96,12 +96,12 @@ class SignatureCheck:
     detail: str = ""
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    lowered = name.lower()
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names folded to lower case; the first of a repeated name wins."""
+    folded: dict[str, str] = {}
     for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
+        folded.setdefault(key.lower(), value)
+    return folded
 
 
 def check(
@@ -112,21 +112,22 @@ def check(
     V3 headers decide when present (plain and `-Ma-`, each against `token`); V2 is tried only
     when no V3 header came, since V2 does not cover the body.
     """
-    v3 = {name: _header(headers, name) for name in (V3, V3_MA)}
-    v2 = {name: _header(headers, name) for name in (V2, V2_MA)}
+    folded = _lowered(headers)
+    v3 = {name: folded.get(name.lower()) for name in (V3, V3_MA)}
+    v2 = {name: folded.get(name.lower()) for name in (V2, V2_MA)}
     if not any(v3.values()) and not any(v2.values()):
         return SignatureCheck("unsigned", "", "no X-Plivo-Signature header")
     if not token:
         return SignatureCheck("unchecked", "", "no auth token given")
     if any(v3.values()):
-        nonce = _header(headers, V3_NONCE) or ""
+        nonce = folded.get(V3_NONCE.lower()) or ""
         expected = sign_v3(method, url, params, nonce, token)
         for name, family in ((V3, "v3"), (V3_MA, "v3-ma")):
             value = v3[name]
             if value and matches_any(expected, value):
                 return SignatureCheck("valid", family)
         return SignatureCheck("invalid", "v3", f"V3 signature does not match {url}")
-    nonce = _header(headers, V2_NONCE) or ""
+    nonce = folded.get(V2_NONCE.lower()) or ""
     expected = sign_v2(url, nonce, token)
     for name, family in ((V2, "v2"), (V2_MA, "v2-ma")):
         value = v2[name]
