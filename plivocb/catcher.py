@@ -30,6 +30,7 @@ DEFAULT_ANSWER_XML = (
     "</Response>\n"
 )
 EMPTY_XML = "<Response></Response>"
+_V2_NOTE = " (V2 does not sign the body; listen --accept-v2 lets it through)"
 
 
 @dataclass
@@ -38,6 +39,7 @@ class CatcherConfig:
     public_base: str = ""  # set once the tunnel is open; signatures are checked against it
     auth_token: str | None = None
     strict: bool = False
+    accept_v2: bool = False  # with strict: let valid-v2 (URL signed, body not) through
     forward_to: str | None = None
     forward_timeout: float = 10.0
     answer_xml: str = DEFAULT_ANSWER_XML
@@ -180,11 +182,19 @@ async def handle(request: web.Request) -> web.StreamResponse:
     error = ""
     forwarded_to = ""
     forward_note = ""
-    if config.strict and sig.verdict in ("invalid", "unsigned"):
+    if config.strict and not (
+        sig.verdict == "valid" or (sig.verdict == "valid-v2" and config.accept_v2)
+    ):
         status, ctype, text = (
             403,
             "text/plain; charset=utf-8",
-            f"plivocb: {sig.verdict} signature\n",
+            f"plivocb: {sig.verdict} signature"
+            + (
+                " (V2 does not sign the body; --accept-v2 allows it)"
+                if sig.family[:2] == "v2"
+                else ""
+            )
+            + "\n",
         )
         forward_note = "strict: rejected"
     elif config.forward_to:

@@ -16,6 +16,10 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Protocol
 
+from plivocb.inert import json_safe, visible
+
+MARKS = {"valid": "✓", "valid-v2": "~", "invalid": "✗"}  # valid-v2: URL signed, body not
+
 
 @dataclass(frozen=True)
 class CallbackEvent:
@@ -37,10 +41,10 @@ class CallbackEvent:
     def to_json(self) -> str:
         data = asdict(self)
         data["from"] = data.pop("from_")
-        return json.dumps(data, ensure_ascii=False)
+        return json_safe(json.dumps(data, ensure_ascii=False))
 
     def plain(self) -> str:
-        mark = {"valid": "✓", "invalid": "✗"}.get(self.verdict, "–")
+        mark = MARKS.get(self.verdict, "–")
         parts = [
             self.time,
             f"{self.kind:<14}",
@@ -56,7 +60,7 @@ class CallbackEvent:
             self.file,
             self.note,
         ]
-        return "  ".join(p for p in parts if p)
+        return visible("  ".join(p for p in parts if p))  # callback data: never raw on a terminal
 
 
 @dataclass
@@ -125,7 +129,7 @@ class LineDisplay:
                 pass
 
     def start(self, banner: Banner) -> None:
-        print("\n".join(banner.lines()), file=self.banner_stream, flush=True)
+        print(visible("\n".join(banner.lines()), True), file=self.banner_stream, flush=True)
         self.thread.start()
 
     def publish(self, event: CallbackEvent) -> None:
@@ -156,7 +160,7 @@ class LiveDisplay:
         from rich.table import Table
         from rich.text import Text
 
-        header = Text("\n".join(self.banner.lines() if self.banner else []))
+        header = Text(visible("\n".join(self.banner.lines() if self.banner else []), True))
         counts = dict(self.counts)
         total = sum(counts.values())
         header.append(
@@ -179,19 +183,26 @@ class LiveDisplay:
         ):
             table.add_column(column, overflow="ellipsis", no_wrap=True)
         for e in list(self.events):
-            mark = {"valid": "[green]✓[/]", "invalid": "[red]✗[/]"}.get(e.verdict, "–")
+            style = {"valid": "green", "valid-v2": "yellow", "invalid": "red"}.get(e.verdict, "")
+            mark = Text(MARKS.get(e.verdict, "–"), style=style)
             reply = f"{e.status}" + (f" fwd {e.forward}" if e.forward else "")
+            # Every cell is a Text of visible(): callback data is never parsed as markup.
             table.add_row(
-                e.time[11:19] if len(e.time) > 19 else e.time,
-                e.kind,
-                e.method,
-                f"{e.from_} → {e.to}" if (e.from_ or e.to) else "",
-                Text(e.summary or e.note),
-                e.ident[:8],
+                *(
+                    Text(visible(cell))
+                    for cell in (
+                        e.time[11:19] if len(e.time) > 19 else e.time,
+                        e.kind,
+                        e.method,
+                        f"{e.from_} → {e.to}" if (e.from_ or e.to) else "",
+                        e.summary or e.note,
+                        e.ident[:8],
+                    )
+                ),
                 mark,
-                reply,
+                Text(visible(reply)),
                 f"{e.elapsed_ms:.0f}",
-                e.file,
+                Text(visible(e.file)),
             )
         return Group(header, table)
 

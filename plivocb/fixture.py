@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from plivocb import toml_fast
+from plivocb.signature import VERDICTS
 
 try:  # tomli's compiled wheels parse ~4x faster than the pure-Python stdlib tomllib
     import tomli as toml_reader
@@ -27,7 +28,6 @@ from plivocb.errors import FixtureError, UsageError
 
 FORMAT_KEY = "plivocb_fixture"
 FORMAT_VERSION = 1
-VERDICTS = ("valid", "invalid", "unsigned", "unchecked")
 TEMP_SUFFIX = ".tmp"
 
 

@@ -39,6 +39,7 @@ class ListenOptions:
     public_url: str | None = None
     auth_token: str | None = None
     strict: bool = False
+    accept_v2: bool = False
     answer_xml: str = DEFAULT_ANSWER_XML
     redact: bool = False
     ngrok_authtoken: str | None = None
@@ -56,7 +57,10 @@ def make_tunnel(opts: ListenOptions) -> Tunnel:
 
 def _verifying(opts: ListenOptions) -> str:
     if opts.auth_token:
-        mode = " (--strict: invalid and unsigned get 403)" if opts.strict else ""
+        mode = ""
+        if opts.strict:
+            mode = " (--strict: invalid, unsigned" + ("" if opts.accept_v2 else " and valid-v2")
+            mode += " get 403)"
         return f"verifying V3 (then V2) against the public URL{mode}"
     return "not verified: no auth token (set PLIVO_AUTH_TOKEN or pass --auth-token)"
 
@@ -114,6 +118,7 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         out_dir=opts.out,
         auth_token=opts.auth_token,
         strict=opts.strict,
+        accept_v2=opts.accept_v2,
         forward_to=opts.forward_to,
         forward_timeout=opts.forward_timeout,
         answer_xml=opts.answer_xml,

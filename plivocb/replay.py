@@ -34,6 +34,7 @@ class ReplayOptions:
     to: str | None = None
     routes: dict[str, str] = field(default_factory=dict)
     auth_token: str | None = None
+    main_auth_token: str | None = None  # signs the -Ma- headers; the subaccount's token if unset
     sign: bool = True
     kinds: set[str] = field(default_factory=set)
     call: str | None = None
@@ -143,7 +144,7 @@ def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
         assert opts.auth_token is not None
         headers = signature.strip_signature_headers(headers)
         fresh = signature.signed_headers(
-            method, url, {} if method == "GET" else params, opts.auth_token
+            method, url, {} if method == "GET" else params, opts.auth_token, opts.main_auth_token
         )
         headers.extend(fresh.items())
     return Prepared(url, method, headers, body, params, signed)

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import IO, Any, Protocol
 
+from plivocb.inert import json_safe, visible
 from plivocb.replay import Result, Summary
 
 TABLE_ROWS = 200  # rows kept for the final table; failures are kept first
@@ -24,7 +25,7 @@ def _verdict(result: Result) -> str:
 def _line(result: Result) -> str:
     status = result.status if result.status is not None else "---"
     reason = result.reasons[0].splitlines()[0] if result.reasons else ""
-    return (
+    return visible(
         f"{_verdict(result)}  {result.kind:<14} {result.method:<4} {status}  "
         f"{result.elapsed_ms:7.1f} ms  {result.fixture}" + (f"  — {reason}" if reason else "")
     )
@@ -48,9 +49,9 @@ class LineOutput:
     def result(self, result: Result) -> None:
         print(_line(result), file=self.stream)
         for extra in result.reasons[0].splitlines()[1:] if result.reasons else []:
-            print(f"      {extra}", file=self.stream)
+            print(f"      {visible(extra)}", file=self.stream)
         for reason in result.reasons[1:]:
-            print(f"      — {reason}", file=self.stream)
+            print(f"      — {visible(reason)}", file=self.stream)
 
     def finish(self, summary: Summary) -> None:
         print(_summary_line(summary), file=self.stream, flush=True)
@@ -64,7 +65,7 @@ class JsonOutput:
         return None
 
     def result(self, result: Result) -> None:
-        print(json.dumps(result.as_dict(), ensure_ascii=False), file=self.stream)
+        print(json_safe(json.dumps(result.as_dict(), ensure_ascii=False)), file=self.stream)
 
     def finish(self, summary: Summary) -> None:
         print(json.dumps(summary.as_dict()), file=self.stream, flush=True)
@@ -113,12 +114,12 @@ class RichOutput:
         rows = (self.failures + self.passes)[:TABLE_ROWS]
         for r in rows:
             table.add_row(
-                r.fixture,
-                r.kind,
+                Text(visible(r.fixture)),
+                Text(visible(r.kind)),
                 str(r.status if r.status is not None else "---"),
                 f"{r.elapsed_ms:.1f}",
                 Text(_verdict(r), style="green" if r.passed else "bold red"),
-                Text("\n".join(r.reasons)),
+                Text(visible("\n".join(r.reasons), multiline=True)),
             )
         self.console.print(table)
         hidden = summary.total - len(rows)

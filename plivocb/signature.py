@@ -16,7 +16,11 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 Params = Mapping[str, Sequence[str]]
-Verdict = Literal["valid", "invalid", "unsigned", "unchecked"]
+Verdict = Literal["valid", "valid-v2", "invalid", "unsigned", "unchecked"]
+# "valid-v2": only a V2 signature matched. V2 signs scheme, host, path and nonce, not the body or
+# the query, so a V2 header pair copied from any earlier callback "validates" any body sent to
+# the same URL (plivo-reference.md §2.4, §2.7: "Flag V2-only validation as weaker").
+VERDICTS: tuple[str, ...] = ("valid", "valid-v2", "invalid", "unsigned", "unchecked")
 
 V3 = "X-Plivo-Signature-V3"
 V3_MA = "X-Plivo-Signature-Ma-V3"
@@ -67,8 +71,19 @@ def v3_canonical(method: str, url: str, params: Params) -> str:
     return f"{base}?{_params_string(params)}"
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes; undecodable bytes a header carried (surrogate escapes) hash as themselves."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "surrogatepass")
+
+
 def _hmac_b64(token: str, message: str) -> str:
-    digest = hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(_utf8(token), _utf8(message), hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -85,7 +100,9 @@ def matches_any(expected: str, header_value: str) -> bool:
     """Constant-time check of one signature against a comma-separated header."""
     found = False
     for candidate in header_value.split(","):
-        found |= hmac.compare_digest(expected.encode(), candidate.strip().encode())
+        # Header values may hold undecodable bytes (surrogate escapes): compare them as bytes.
+        raw = _utf8(candidate.strip())
+        found |= hmac.compare_digest(expected.encode(), raw)
     return found
 
 
@@ -104,17 +121,25 @@ def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
     return folded
 
 
+def _present(value: str | None) -> str:
+    """A header's value, or "" when it holds no signature at all (an empty V3 counts as absent)."""
+    if not value or not any(part.strip() for part in value.split(",")):
+        return ""
+    return value.strip()
+
+
 def check(
     headers: Mapping[str, str], method: str, url: str, params: Params, token: str | None
 ) -> SignatureCheck:
     """Verify a callback's signature headers against the public URL Plivo called.
 
-    V3 headers decide when present (plain and `-Ma-`, each against `token`); V2 is tried only
-    when no V3 header came, since V2 does not cover the body.
+    V3 headers decide when present (plain and `-Ma-`, each against `token`). V2 is tried only
+    when no V3 header came (an empty one counts as absent), and a V2 match is `valid-v2`, never
+    plain `valid`: V2 does not cover the body or the query.
     """
     folded = _lowered(headers)
-    v3 = {name: folded.get(name.lower()) for name in (V3, V3_MA)}
-    v2 = {name: folded.get(name.lower()) for name in (V2, V2_MA)}
+    v3 = {name: _present(folded.get(name.lower())) for name in (V3, V3_MA)}
+    v2 = {name: _present(folded.get(name.lower())) for name in (V2, V2_MA)}
     if not any(v3.values()) and not any(v2.values()):
         return SignatureCheck("unsigned", "", "no X-Plivo-Signature header")
     if not token:
@@ -129,10 +154,14 @@ def check(
         return SignatureCheck("invalid", "v3", f"V3 signature does not match {url}")
     nonce = folded.get(V2_NONCE.lower()) or ""
     expected = sign_v2(url, nonce, token)
+    blank_v3 = any(name.lower() in folded for name in (V3, V3_MA))
     for name, family in ((V2, "v2"), (V2_MA, "v2-ma")):
         value = v2[name]
         if value and matches_any(expected, value):
-            return SignatureCheck("valid", family, "V2 covers the URL only, not the body")
+            detail = "V2 signs the URL only: the body and query are not covered"
+            if blank_v3:
+                detail += " (an empty V3 header counts as absent)"
+            return SignatureCheck("valid-v2", family, detail)
     return SignatureCheck("invalid", "v2", f"V2 signature does not match {url}")
 
 

@@ -55,7 +55,7 @@ def test_v2_vector() -> None:
     assert signature.sign_v2("https://answer.url", "12345", "my_auth_token") == expected
     headers = {"X-Plivo-Signature-Ma-V2": expected, "X-Plivo-Signature-V2-Nonce": "12345"}
     result = signature.check(headers, "POST", "https://answer.url?x=1", {}, "my_auth_token")
-    assert (result.verdict, result.family) == ("valid", "v2-ma")
+    assert (result.verdict, result.family) == ("valid-v2", "v2-ma")
 
 
 def test_v2_ignores_query_but_not_path() -> None:

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False, prog_name="plivocb")
     except PlivocbError as exc:
-        from rich.markup import escape
+        from plivocb.inert import markup as escape  # messages quote files and peers: inert
 
         if state.verbose:
             traceback.print_exc()

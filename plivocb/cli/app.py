@@ -25,8 +25,10 @@ def show(
     import asyncio
 
     from rich.table import Table
+    from rich.text import Text
 
     from plivocb.app_pointer import credentials, describe
+    from plivocb.inert import visible
     from plivocb.plivo_api import PlivoApi
 
     ident, token = credentials(auth_id, auth_token)
@@ -34,11 +36,11 @@ def show(
     rows, verdict = describe(data, app_id)
     table = Table(show_header=False, box=None)
     for field, value in rows:
-        table.add_row(field, value or "-")
+        table.add_row(field, Text(visible(value) or "-"))  # the API's reply is never markup
     console = out_console()
-    console.print(f"Application {app_id}")
+    console.print(Text(visible(f"Application {app_id}")))
     console.print(table)
-    console.print(verdict, highlight=False)
+    console.print(Text(visible(verdict)), highlight=False)
 
 
 @app.command("restore")

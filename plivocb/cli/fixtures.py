@@ -97,9 +97,11 @@ def ls(
 ) -> None:
     """List fixtures: time, kind, From → To, short id, signature verdict, file."""
     from rich.table import Table
+    from rich.text import Text
 
     from plivocb.callbacks import first, short_id
     from plivocb.fixture import iter_paths, load
+    from plivocb.inert import visible
 
     table = Table(show_edge=False)
     for column in ("time", "kind", "from → to", "id", "signature", "file"):
@@ -109,7 +111,7 @@ def ls(
     for p in iter_paths(path or ["fixtures"]):
         fx = load(p)
         count += 1
-        row = (
+        row: tuple[str, ...] = (
             fx.received_at.strftime("%Y-%m-%d %H:%M:%S"),
             fx.kind,
             f"{first(fx.params, 'From')} → {first(fx.params, 'To')}",
@@ -117,8 +119,9 @@ def ls(
             fx.signature.verdict + (" (redacted)" if fx.redacted else ""),
             str(p),
         )
+        row = tuple(visible(cell) for cell in row)  # fixture data is never markup or control
         rows.append(row)
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console = out_console()
     if console.is_terminal:
         console.print(table)
@@ -134,36 +137,42 @@ def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.table import Table
+    from rich.text import Text
 
     from plivocb.fixture import load
+    from plivocb.inert import markup, visible
 
+    # Everything below comes from the file: escaped (markup) or wrapped in Text, never raw.
     fx = load(file)
     console = out_console()
     req = fx.request
     console.print(
-        f"[bold]{file}[/]  {fx.kind}  received {fx.received_at.isoformat()}"
+        f"[bold]{markup(str(file))}[/]  {markup(fx.kind)}  received {fx.received_at.isoformat()}"
         + ("  [yellow](redacted)[/]" if fx.redacted else "")
     )
     console.print(
-        f"{req.method} {req.public_url}  [dim](local path {req.path})[/]", highlight=False
+        f"{markup(req.method)} {markup(req.public_url)}  [dim](local path {markup(req.path)})[/]",
+        highlight=False,
     )
     sig = fx.signature
-    colour = {"valid": "green", "invalid": "red"}.get(sig.verdict, "yellow")
+    colour = {"valid": "green", "valid-v2": "yellow", "invalid": "red"}.get(sig.verdict, "yellow")
     console.print(
-        f"signature: [{colour}]{sig.verdict}[/] {sig.family} {sig.detail}".rstrip(), highlight=False
+        f"signature: [{colour}]{markup(sig.verdict)}[/] {markup(sig.family)} "
+        f"{markup(sig.detail)}".rstrip(),
+        highlight=False,
     )
     headers = Table(show_header=False, box=None, title="headers", title_justify="left")
     for k, v in req.headers:
-        headers.add_row(k, v)
+        headers.add_row(Text(visible(k)), Text(visible(v)))
     console.print(headers)
     params = Table(show_header=True, title="params", title_justify="left")
     params.add_column("name")
     params.add_column("value", overflow="fold")
     for k, values in fx.params.items():
         for v in values:
-            params.add_row(k, v)
+            params.add_row(Text(visible(k)), Text(visible(v)))
     console.print(params)
-    body = req.body.decode("utf-8", errors="replace")
+    body = visible(req.body.decode("utf-8", errors="replace"), multiline=True)
     if body:
         lexer = "json" if body.lstrip().startswith("{") else "text"
         console.print(Panel(Syntax(body, lexer, word_wrap=True), title="body"))
@@ -172,10 +181,13 @@ def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
         title = f"response {r.status} {r.content_type} {r.elapsed_ms:.1f} ms"
         if r.forwarded_to:
             title += f" from {r.forwarded_to}"
-        lexer = "xml" if r.body.lstrip().startswith("<") else "text"
-        console.print(Panel(Syntax(r.body or "(empty)", lexer, word_wrap=True), title=title))
+        rbody = visible(r.body, multiline=True)
+        lexer = "xml" if rbody.lstrip().startswith("<") else "text"
+        console.print(
+            Panel(Syntax(rbody or "(empty)", lexer, word_wrap=True), title=Text(visible(title)))
+        )
         if r.error:
-            console.print(f"[red]error:[/] {r.error}")
+            console.print(f"[red]error:[/] {markup(r.error)}", highlight=False)
 
 
 @app.command("validate")
@@ -185,15 +197,16 @@ def validate(
     """Check fixtures: format and Plivo fields. Exit 1 listing each problem per file (for CI)."""
     from plivocb.fixture import iter_paths
     from plivocb.fixture_checks import check_files
+    from plivocb.inert import visible
 
     files = bad = 0
     for p, problems in check_files(iter_paths(path or ["fixtures"])):
         files += 1
         if problems:
             bad += 1
-            print(f"{p}:")
+            print(f"{visible(str(p))}:")
             for problem in problems:
-                print(f"  - {problem}")
+                print(f"  - {visible(problem)}")
     if files == 0:
         raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
     print(f"{files} fixtures checked, {bad} with problems")

@@ -49,7 +49,14 @@ def register(app: typer.Typer) -> None:
             "--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token to verify signatures."
         ),
         strict: bool = typer.Option(
-            False, "--strict", help="Answer 403 to invalid and unsigned callbacks (still recorded)."
+            False,
+            "--strict",
+            help="Answer 403 to invalid, unsigned and valid-v2 callbacks (still recorded).",
+        ),
+        accept_v2: bool = typer.Option(
+            False,
+            "--accept-v2",
+            help="With --strict: let V2-only signatures (URL signed, body not) through.",
         ),
         answer_xml: Path | None = typer.Option(
             None, "--answer-xml", help="Plivo XML file to answer with when not forwarding."
@@ -97,6 +104,11 @@ def register(app: typer.Typer) -> None:
                 "--strict needs an auth token to check signatures",
                 "set PLIVO_AUTH_TOKEN or pass --auth-token",
             )
+        if accept_v2 and not strict:
+            raise UsageError(
+                "--accept-v2 only changes what --strict rejects",
+                "add --strict, or drop --accept-v2",
+            )
         if app_id:
             from plivocb.app_pointer import credentials
 
@@ -113,6 +125,7 @@ def register(app: typer.Typer) -> None:
             public_url=public_url,
             auth_token=auth_token or None,
             strict=strict,
+            accept_v2=accept_v2,
             answer_xml=_answer_xml(answer_xml) or DEFAULT_ANSWER_XML,
             redact=redact,
             ngrok_authtoken=ngrok_authtoken or None,

@@ -28,6 +28,11 @@ def register(app: typer.Typer) -> None:
             "PLIVO_AUTH_TOKEN",
             "Re-sign every request for its target URL (V3, V2 and -Ma- headers).",
         ),
+        main_auth_token: str | None = env_option(
+            "--main-auth-token",
+            "PLIVO_MAIN_AUTH_TOKEN",
+            "Main account token for the -Ma- headers (default: the --auth-token).",
+        ),
         no_sign: bool = typer.Option(
             False, "--no-sign", help="Send the recorded headers untouched."
         ),
@@ -90,6 +95,11 @@ def register(app: typer.Typer) -> None:
         for name in kind:
             if name not in KINDS:
                 raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+        if main_auth_token and not auth_token:
+            raise UsageError(
+                "--main-auth-token signs the -Ma- headers next to --auth-token's",
+                "set PLIVO_AUTH_TOKEN (the subaccount's token) too",
+            )
         if timing not in ("fast", "recorded"):
             raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
         if concurrency < 1 or speed <= 0 or timeout <= 0:
@@ -99,6 +109,7 @@ def register(app: typer.Typer) -> None:
             to=to,
             routes=routes,
             auth_token=auth_token or None,
+            main_auth_token=main_auth_token or None,
             sign=not no_sign,
             kinds=set(kind),
             call=call,
