@@ -1,7 +1,12 @@
 """A small Plivo voice + SMS app, the kind plivocb is for: answers calls, logs hangups, replies to SMS.
 
-It checks every callback's X-Plivo-Signature-V3 with the official SDK against the URL it was
-called at (set PUBLIC_BASE_URL when it runs behind a proxy or tunnel).
+It checks every callback's X-Plivo-Signature-V3 with the official SDK against the URL Plivo
+called. Like a real deployment behind a tunnel or reverse proxy (ngrok, `plivocb listen
+--forward-to`, nginx), it trusts `X-Forwarded-Proto` and `X-Forwarded-Host` to rebuild that URL
+(what Werkzeug's ProxyFix or Django's USE_X_FORWARDED_HOST do), so the same configuration works
+while recording through `plivocb listen` and when `plivocb replay` calls it directly. Trust these
+headers only when the app is reachable solely through your proxy (here: bound to 127.0.0.1);
+PUBLIC_BASE_URL pins the URL instead.
 
     PLIVO_AUTH_TOKEN=... python examples/app.py --port 5000
 """
@@ -27,8 +32,18 @@ async def params_of(request: web.Request) -> dict[str, str]:
     return {k: str(v) for k, v in (await request.post()).items()}
 
 
+def _first(value: str | None) -> str:
+    """The proxy nearest the client wrote the first entry of a comma-separated chain."""
+    return (value or "").split(",", 1)[0].strip()
+
+
 def public_base(request: web.Request) -> str:
-    return (request.app[BASE_KEY] or f"{request.scheme}://{request.host}").rstrip("/")
+    """The base URL Plivo called: pinned, or rebuilt from trusted proxy headers."""
+    if request.app[BASE_KEY]:
+        return request.app[BASE_KEY].rstrip("/")
+    scheme = _first(request.headers.get("X-Forwarded-Proto")) or request.scheme
+    host = _first(request.headers.get("X-Forwarded-Host")) or request.host
+    return f"{scheme}://{host}"
 
 
 async def verified(request: web.Request) -> dict[str, str]:

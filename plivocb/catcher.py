@@ -31,6 +31,7 @@ DEFAULT_ANSWER_XML = (
 )
 EMPTY_XML = "<Response></Response>"
 _V2_NOTE = " (V2 does not sign the body; listen --accept-v2 lets it through)"
+TIMEOUT_PREFIX = "timeout"  # "timeout after 10 s" vs "unreachable: connection refused"
 
 
 @dataclass
@@ -122,9 +123,12 @@ async def _forward(
             text = content.decode(resp.charset or "utf-8", errors="replace")
             return resp.status, resp.headers.get("Content-Type", ""), text, ""
     except TimeoutError:
-        return 0, "", "", f"timed out after {config.forward_timeout:g} s"
+        return 0, "", "", f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s"
+    except aiohttp.ClientConnectorError as exc:  # nothing listening, DNS, no route
+        reason = (exc.os_error.strerror or str(exc.os_error)).lower()
+        return 0, "", "", f"unreachable: {reason}"
     except aiohttp.ClientError as exc:
-        return 0, "", "", f"unreachable: {exc}"
+        return 0, "", "", f"unreachable: {type(exc).__name__}: {exc}"
 
 
 def _unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str, str]:
@@ -182,6 +186,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     error = ""
     forwarded_to = ""
     forward_note = ""
+    origin = "plivocb"
     if config.strict and not (
         sig.verdict == "valid" or (sig.verdict == "valid-v2" and config.accept_v2)
     ):
@@ -200,9 +205,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     elif config.forward_to:
         forwarded_to = config.forward_to.rstrip("/") + request.raw_path
         status, ctype, text, error = await _forward(request, body, config, request.app[SESSION])
+        origin = "app"
         if error:
             status, ctype, text = _unreachable_reply(expects, error, forwarded_to)
             forward_note = error
+            origin = "fallback"
     elif expects:
         status, ctype, text = _xml_response(200, config.answer_xml)
     else:
@@ -222,7 +229,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         ),
         params=params,
         signature=Signature(sig.verdict, sig.family, sig.detail),
-        response=Response(status, ctype, text, round(elapsed_ms, 3), forwarded_to, error),
+        response=Response(
+            status, ctype, text, round(elapsed_ms, 3), forwarded_to, error, origin=origin
+        ),
     )
     if config.redactor is not None:
         fixture = config.redactor.fixture(fixture)
@@ -257,13 +266,20 @@ async def handle(request: web.Request) -> web.StreamResponse:
             ident=ident,
             verdict=sig.verdict,
             status=status,
-            forward=(f"{status}" if not error else "unreachable") if forwarded_to else "",
+            forward=_forward_outcome(status, error) if forwarded_to else "",
             elapsed_ms=elapsed_ms,
             file=path.name,
             note=forward_note,
         )
     )
     return web.Response(status=status, body=text.encode("utf-8"), headers={"Content-Type": ctype})
+
+
+def _forward_outcome(status: int, error: str) -> str:
+    """The `fwd` column: the app's status, or why plivocb answered instead."""
+    if not error:
+        return str(status)
+    return "timeout" if error.startswith(TIMEOUT_PREFIX) else "unreachable"
 
 
 def _clean(value: str) -> str:

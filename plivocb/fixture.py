@@ -28,6 +28,9 @@ from plivocb.errors import FixtureError, UsageError
 
 FORMAT_KEY = "plivocb_fixture"
 FORMAT_VERSION = 1
+# Who produced a recorded response: the app (forwarded), plivocb's own answer (not forwarding,
+# or --strict rejecting), or plivocb's fallback because the app was down or too slow.
+ORIGINS = ("app", "plivocb", "fallback")
 TEMP_SUFFIX = ".tmp"
 
 
@@ -53,6 +56,11 @@ class Response:
     elapsed_ms: float = 0.0
     forwarded_to: str = ""
     error: str = ""
+    origin: str = "app"  # one of ORIGINS; only "app" responses are a baseline for --compare
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.origin == "app"
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,7 @@ def to_dict(fx: Fixture) -> dict[str, Any]:
             "elapsed_ms": r.elapsed_ms,
             "forwarded_to": r.forwarded_to,
             "error": r.error,
+            "origin": r.origin,
             "body": r.body,
         }
     return data
@@ -224,13 +233,19 @@ def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
     response = None
     resp = r.table("response", required=False)
     if resp is not None:
+        # Files written before `origin` existed: an error meant plivocb's fallback answered.
+        error = r.get(resp, "error", str, "response.", "")
+        origin = r.get(resp, "origin", str, "response.", "fallback" if error else "app")
+        if origin not in ORIGINS:
+            raise r.fail(f"response.origin must be one of {', '.join(ORIGINS)}, got {origin!r}")
         response = Response(
             status=r.get(resp, "status", int, "response."),
             content_type=r.get(resp, "content_type", str, "response.", ""),
             body=r.get(resp, "body", str, "response.", ""),
             elapsed_ms=r.get(resp, "elapsed_ms", float, "response.", 0.0),
             forwarded_to=r.get(resp, "forwarded_to", str, "response.", ""),
-            error=r.get(resp, "error", str, "response.", ""),
+            error=error,
+            origin=origin,
         )
     return Fixture(
         kind=kind,
@@ -254,7 +269,8 @@ def from_toml(text: str, source: object = "<fixture>") -> Fixture:
 # ---------------------------------------------------------------- files
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9]")
-_sequence = itertools.count(1)
+_sequence = itertools.count(1)  # final names: 1, 2, 3… in arrival order
+_temp_sequence = itertools.count(1)  # temp names, kept apart so final numbers have no gaps
 
 
 def safe_token(value: str, limit: int = 8) -> str:
@@ -273,7 +289,7 @@ def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
 def save(fx: Fixture, directory: Path, ident: str = "") -> Path:
     """Write atomically (temp file, then a no-clobber link) and return the final path."""
     data = to_toml(fx).encode("utf-8")
-    temp = directory / f".{os.getpid()}-{next(_sequence)}{TEMP_SUFFIX}"
+    temp = directory / f".{os.getpid()}-{next(_temp_sequence)}{TEMP_SUFFIX}"
     try:
         temp.write_bytes(data)
     except FileNotFoundError:  # first write into a new directory

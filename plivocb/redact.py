@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from plivocb.fixture import Fixture, Request, Response, load, write_in_place
+from plivocb.fixture import Fixture, Request, load, write_in_place
 from plivocb.form import encode_form, parse_query
 
 PHONE_FIELDS = (
@@ -119,14 +120,7 @@ class Redactor:
         request = Request(req.method, public_url, req.path, query, headers, body)
         response = fx.response
         if response is not None:
-            response = Response(
-                response.status,
-                response.content_type,
-                self.text(response.body),
-                response.elapsed_ms,
-                response.forwarded_to,
-                response.error,
-            )
+            response = replace(response, body=self.text(response.body))
         return fx.with_(params=params, request=request, response=response, redacted=True)
 
 

@@ -17,15 +17,16 @@ from pathlib import Path
 
 import aiohttp
 
-from plivocb import checks, signature
+from plivocb import checks, proxy_headers, signature
 from plivocb.callbacks import expects_xml, short_id
 from plivocb.checks import StatusSpec
 from plivocb.errors import UsageError
-from plivocb.fixture import Fixture, iter_paths, load
+from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
 from plivocb.form import HOP_BY_HOP, encode_form
 
-# aiohttp sets its own Accept-Encoding and decodes what comes back.
-DROP_HEADERS = HOP_BY_HOP | {"accept-encoding"}
+# aiohttp sets its own Accept-Encoding and decodes what comes back. Host is set by
+# proxy_headers.retarget (the target's, unless --keep-header Host).
+DROP_HEADERS = (HOP_BY_HOP - {"host"}) | {"accept-encoding"}
 
 
 @dataclass
@@ -47,6 +48,8 @@ class ReplayOptions:
     check_xml: bool = True
     compare: bool = False
     fail_fast: bool = False
+    keep_headers: set[str] = field(default_factory=set)  # sent as recorded (lower-case names)
+    update_baseline: bool = False  # write the responses got into the fixtures' [response]
 
 
 @dataclass
@@ -60,6 +63,9 @@ class Result:
     elapsed_ms: float = 0.0
     reasons: list[str] = field(default_factory=list)
     signed: bool = False
+    skipped: str = ""  # why a check could not run (no baseline for --compare); not a failure
+    baseline_updated: bool = False
+    response: Response | None = None  # what the app answered (kept only for --update-baseline)
 
     @property
     def passed(self) -> bool:
@@ -76,6 +82,8 @@ class Result:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "signed": self.signed,
             "passed": self.passed,
+            "skipped": self.skipped,
+            "baseline_updated": self.baseline_updated,
             "reasons": self.reasons,
         }
 
@@ -85,8 +93,11 @@ class Summary:
     total: int = 0
     passed: int = 0
     failed: int = 0
+    skipped: int = 0  # passed, but --compare had no baseline to compare with
+    updated: int = 0  # fixtures whose [response] --update-baseline rewrote
     elapsed_s: float = 0.0
     stopped_early: bool = False
+    interrupted: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -94,8 +105,11 @@ class Summary:
             "total": self.total,
             "passed": self.passed,
             "failed": self.failed,
+            "skipped": self.skipped,
+            "updated": self.updated,
             "elapsed_s": round(self.elapsed_s, 3),
             "stopped_early": self.stopped_early,
+            "interrupted": self.interrupted,
         }
 
 
@@ -135,7 +149,9 @@ def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
         else:
             body = encode_form(params).encode("utf-8")
     url = target_url(opts, fx, query)
-    headers = [(k, v) for k, v in req.headers if k.lower() not in DROP_HEADERS]
+    headers = proxy_headers.retarget(
+        ((k, v) for k, v in req.headers if k.lower() not in DROP_HEADERS), url, opts.keep_headers
+    )
     if opts.overrides and method != "GET":
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Type", "application/x-www-form-urlencoded"))
@@ -150,15 +166,32 @@ def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
     return Prepared(url, method, headers, body, params, signed)
 
 
+def _wanted(opts: ReplayOptions, fx: Fixture) -> bool:
+    if opts.kinds and fx.kind not in opts.kinds:
+        return False
+    return not (opts.call and short_id(fx.params) != opts.call)
+
+
 def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
-    """Matching fixtures, one at a time, in the order given (directories sort by arrival)."""
+    """Matching fixtures, one at a time, in the order given (directories sort by arrival).
+
+    With `--timing recorded` the order is `received_at` across all paths, whatever their order
+    on the command line: a first pass keeps only (time, path) pairs, then each file is read again.
+    """
+    if opts.timing == "recorded":
+        order: list[tuple[datetime, int, Path]] = []
+        for index, path in enumerate(iter_paths(opts.paths)):
+            fx = load(path)
+            if _wanted(opts, fx):
+                order.append((fx.received_at, index, path))
+        order.sort(key=lambda item: (item[0], item[1]))
+        for _, _, path in order:
+            yield path, load(path)
+        return
     for path in iter_paths(opts.paths):
         fx = load(path)
-        if opts.kinds and fx.kind not in opts.kinds:
-            continue
-        if opts.call and short_id(fx.params) != opts.call:
-            continue
-        yield path, fx
+        if _wanted(opts, fx):
+            yield path, fx
 
 
 async def send_one(
@@ -187,6 +220,7 @@ async def send_one(
             result.status = resp.status
             content_type = resp.headers.get("Content-Type", "")
             body = raw.decode(resp.charset or "utf-8", errors="replace")
+            elapsed_ms = (time.perf_counter() - started) * 1000
     except TimeoutError:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         result.reasons.append(f"timed out after {opts.timeout:g} s")
@@ -198,18 +232,55 @@ async def send_one(
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         result.reasons.append(f"request failed: {type(exc).__name__}: {exc}")
         return result
-    result.elapsed_ms = (time.perf_counter() - started) * 1000
+    result.elapsed_ms = elapsed_ms
     result.reasons.extend(checks.check_status(opts.expect_status, resp.status))
     if opts.check_xml and expects_xml(fx.kind, prepared.params):
         result.reasons.extend(checks.check_xml(body, content_type))
     if opts.compare:
-        if fx.response is None:
-            result.reasons.append("--compare: this fixture has no recorded response")
+        baseline = fx.response
+        if baseline is None:
+            result.skipped = "--compare: no recorded response to compare with (generated fixture)"
+        elif not baseline.is_baseline:
+            result.skipped = f"--compare: the recorded response was {_NOT_APP[baseline.origin]}"
         else:
-            result.reasons.extend(
-                checks.compare(fx.response.status, fx.response.body, resp.status, body)
-            )
+            result.reasons.extend(checks.compare(baseline.status, baseline.body, resp.status, body))
+    if opts.update_baseline:
+        result.response = Response(
+            resp.status,
+            content_type,
+            body,
+            round(elapsed_ms, 3),
+            forwarded_to=prepared.url,
+            origin="app",
+        )
     return result
+
+
+_NOT_APP = {
+    "fallback": "plivocb's fallback (your app was down or too slow), not a baseline",
+    "plivocb": "plivocb's own answer (it was not forwarding), not your app's",
+}
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def update_baseline(path: Path, fx: Fixture, got: Response) -> bool:
+    """Write `got` as the fixture's [response] when it differs (atomically); True if written.
+
+    Latency alone is not a change, so an unchanged answer leaves the file (and `git diff`) alone.
+    """
+    old = fx.response
+    if (
+        old is not None
+        and old.is_baseline
+        and (old.status, old.body) == (got.status, got.body)
+        and _media_type(old.content_type) == _media_type(got.content_type)
+    ):
+        return False
+    write_in_place(fx.with_(response=got), path)
+    return True
 
 
 class _Pacer:
@@ -257,7 +328,14 @@ async def run(
                     path, fx = queue.popleft()
                     await pacer.wait(fx)
                     result = await send_one(session, opts, path, fx)
+                    if result.response is not None:
+                        result.baseline_updated = await asyncio.to_thread(
+                            update_baseline, path, fx, result.response
+                        )
+                        summary.updated += result.baseline_updated
+                        result.response = None
                     summary.total += 1
+                    summary.skipped += bool(result.passed and result.skipped)
                     if result.passed:
                         summary.passed += 1
                     else:
@@ -286,17 +364,21 @@ async def run(
                 task = asyncio.create_task(chain(key))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
-        except BaseException:
-            # An unreadable fixture (or Ctrl-C) ends the run: stop the requests in flight
+            if tasks:
+                await asyncio.gather(*list(tasks))
+        except BaseException as exc:
+            # An unreadable fixture or Ctrl-C ends the run: stop the requests in flight
             # before the session closes under them.
             stop.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*list(tasks), return_exceptions=True)
-            raise
-        if tasks:
-            await asyncio.gather(*list(tasks))
-    summary.stopped_early = stop.is_set()
+            if not isinstance(exc, asyncio.CancelledError):
+                raise
+            # Ctrl-C (asyncio.run cancels this task): hand back what finished, so the caller
+            # can still write the summary and a partial JUnit report before exiting 130.
+            summary.interrupted = True
+    summary.stopped_early = stop.is_set() and not summary.interrupted
     summary.elapsed_s = time.perf_counter() - started
     return summary
 

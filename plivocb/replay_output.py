@@ -19,12 +19,20 @@ class ReplayOutput(Protocol):
 
 
 def _verdict(result: Result) -> str:
-    return "PASS" if result.passed else "FAIL"
+    if not result.passed:
+        return "FAIL"
+    return "SKIP" if result.skipped else "PASS"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _line(result: Result) -> str:
     status = result.status if result.status is not None else "---"
-    reason = result.reasons[0].splitlines()[0] if result.reasons else ""
+    reason = result.reasons[0].splitlines()[0] if result.reasons else result.skipped
+    if result.baseline_updated:
+        reason = (reason + "; " if reason else "") + "baseline updated"
     return visible(
         f"{_verdict(result)}  {result.kind:<14} {result.method:<4} {status}  "
         f"{result.elapsed_ms:7.1f} ms  {result.fixture}" + (f"  — {reason}" if reason else "")
@@ -33,9 +41,13 @@ def _line(result: Result) -> str:
 
 def _summary_line(summary: Summary) -> str:
     early = " (stopped early: --fail-fast)" if summary.stopped_early else ""
+    if summary.interrupted:
+        early = " (interrupted: the rest was not replayed)"
+    skipped = f" ({summary.skipped} without a baseline to compare)" if summary.skipped else ""
+    updated = f", {plural(summary.updated, 'baseline')} updated" if summary.updated else ""
     return (
-        f"replayed {summary.total}: {summary.passed} passed, {summary.failed} failed "
-        f"in {summary.elapsed_s:.2f} s{early}"
+        f"replayed {plural(summary.total, 'callback')}: {summary.passed} passed{skipped}, "
+        f"{summary.failed} failed{updated} in {summary.elapsed_s:.2f} s{early}"
     )
 
 
@@ -119,7 +131,7 @@ class RichOutput:
                 str(r.status if r.status is not None else "---"),
                 f"{r.elapsed_ms:.1f}",
                 Text(_verdict(r), style="green" if r.passed else "bold red"),
-                Text(visible("\n".join(r.reasons), multiline=True)),
+                Text(visible("\n".join(r.reasons) or r.skipped, multiline=True)),
             )
         self.console.print(table)
         hidden = summary.total - len(rows)

@@ -23,8 +23,7 @@ class JUnitWriter:
     """Test cases go to a temp file as they finish; `close` wraps them in a <testsuite>."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path  # checked by the CLI before the run (cli.common.require_output_file)
         # lives across add() calls; closed in close()
         self._body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
 
@@ -33,6 +32,11 @@ class JUnitWriter:
         classname = quoteattr(f"plivocb.replay.{result.kind}")
         seconds = result.elapsed_ms / 1000
         self._body.write(f'  <testcase classname={classname} name={name} time="{seconds:.3f}"')
+        if result.passed and result.skipped:
+            self._body.write(
+                f">\n    <skipped message={quoteattr(_clean(result.skipped))}/>\n  </testcase>\n"
+            )
+            return
         if result.passed:
             self._body.write("/>\n")
             return
@@ -54,7 +58,7 @@ class JUnitWriter:
                 f'<testsuites tests="{summary.total}" failures="{summary.failed}" '
                 f'time="{summary.elapsed_s:.3f}">\n'
                 f'<testsuite name="plivocb replay" tests="{summary.total}" '
-                f'failures="{summary.failed}" errors="0" skipped="0" '
+                f'failures="{summary.failed}" errors="0" skipped="{summary.skipped}" '
                 f'time="{summary.elapsed_s:.3f}">\n'
             )
             self._body.seek(0)

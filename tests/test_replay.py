@@ -96,7 +96,7 @@ async def test_resigned_replays_validate_and_unsigned_do_not(dev: DevApp, tmp_pa
     code, out, err = await _cli(str(d), "--to", dev.base, env={"PLIVO_AUTH_TOKEN": TOKEN})
     assert code == 0, out + err
     assert len(dev.verdicts) == 4 and all(valid for _, valid in dev.verdicts), dev.verdicts
-    assert "replayed 4: 4 passed, 0 failed" in out
+    assert "replayed 4 callbacks: 4 passed, 0 failed" in out
 
     dev.verdicts.clear()
     code, out, err = await _cli(str(d), "--to", dev.base)
@@ -268,7 +268,7 @@ def test_rich_summary_table_shows_failures_first() -> None:
     text = output.console.export_text()
     assert text.index("b.toml") < text.index("a.toml")
     assert "FAIL" in text and "status 500, expected 2xx" in text
-    assert "replayed 3: 2 passed, 1 failed" in text
+    assert "replayed 3 callbacks: 2 passed, 1 failed" in text
 
 
 async def test_broken_fixture_mid_stream_stops_cleanly(dev: DevApp, tmp_path: Path) -> None:

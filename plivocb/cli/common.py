@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -64,4 +66,53 @@ def require_http_url(value: str | None, option: str) -> None:
         raise UsageError(
             f"{option} must be an http(s) URL, got {value!r}",
             f"e.g. {option} http://127.0.0.1:5000",
+        )
+
+
+def _probe_writable(directory: Path) -> str:
+    """'' when a file can be created in `directory`, else the reason (works for root too)."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".plivocb-probe-"):
+            return ""
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def require_output_file(path: Path, option: str) -> None:
+    """A file we will write later: not a directory, in an existing, writable directory."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory", f"name a file, e.g. {path / 'x'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(
+            f"{option} {path}: the directory {parent} does not exist",
+            f"create it first (mkdir -p {parent}) or pick another path",
+        )
+    problem = _probe_writable(parent)
+    if problem or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(
+            f"{option} {path} is not writable ({problem or 'permission denied'})",
+            "pick a path you can write to",
+        )
+
+
+def require_output_dir(path: Path, option: str) -> None:
+    """A directory we will write into: created if missing, must be a writable directory."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(
+            f"{option} {path} is a file, not a directory", f"pass a directory to {option}"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path} cannot be created ({exc.strerror or exc})",
+            "pick a directory you can write to",
+        ) from None
+    problem = _probe_writable(path)
+    if problem:
+        raise UsageError(
+            f"{option} {path} is not writable ({problem})", "pick a directory you can write to"
         )

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import typer
 
-from plivocb.cli.common import env_option, parse_assignments, require_http_url
+from plivocb.cli.common import (
+    env_option,
+    parse_assignments,
+    require_http_url,
+    require_output_file,
+)
 from plivocb.errors import ExitCode, UsageError
 
 
@@ -62,7 +67,20 @@ def register(app: typer.Typer) -> None:
             help="Answer-type responses must be valid Plivo XML.",
         ),
         compare: bool = typer.Option(
-            False, "--compare", help="Diff each response against the recorded one."
+            False,
+            "--compare",
+            help="Diff each response against the recorded one (fixtures without one are skipped).",
+        ),
+        update_baseline: bool = typer.Option(
+            False,
+            "--update-baseline",
+            help="Write the responses got into the fixtures' [response] (accept new behaviour).",
+        ),
+        keep_header: list[str] = typer.Option(
+            [],
+            "--keep-header",
+            metavar="NAME",
+            help="Send this recorded header as is (Host, X-Forwarded-Host…); repeatable.",
         ),
         junit: Path | None = typer.Option(None, "--junit", help="Write a JUnit XML report here."),
         json_lines: bool = typer.Option(
@@ -104,6 +122,13 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
         if concurrency < 1 or speed <= 0 or timeout <= 0:
             raise UsageError("--concurrency, --speed and --timeout must be positive")
+        if compare and update_baseline:
+            raise UsageError(
+                "--compare and --update-baseline do not go together",
+                "run with --compare to see what changed, then --update-baseline to accept it",
+            )
+        if junit is not None:
+            require_output_file(junit, "--junit")
         opts = ReplayOptions(
             paths=paths or ["fixtures/recorded"],
             to=to,
@@ -122,6 +147,8 @@ def register(app: typer.Typer) -> None:
             check_xml=check_xml,
             compare=compare,
             fail_fast=fail_fast,
+            keep_headers={name.lower() for name in keep_header},
+            update_baseline=update_baseline,
         )
         if not any(True for _ in iter_paths(opts.paths)):
             raise UsageError(
@@ -151,10 +178,14 @@ def register(app: typer.Typer) -> None:
                 writer.add(result)
 
         output.start(expected)
+        # Ctrl-C cancels the run, which hands back what finished: summary and JUnit still get
+        # written, then exit 130.
         summary = asyncio.run(run(opts, on_result))
         output.finish(summary)
         if writer:
             writer.close(summary)
+        if summary.interrupted:
+            raise typer.Exit(int(ExitCode.INTERRUPTED))
         if summary.total == 0:
             raise UsageError("no fixtures matched the filters", "check --kind and --call")
         raise typer.Exit(int(ExitCode.OK if summary.failed == 0 else ExitCode.CHECKS_FAILED))
