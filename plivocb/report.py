@@ -22,14 +22,15 @@ def _clean(text: str) -> str:
 class JUnitWriter:
     """Test cases go to a temp file as they finish; `close` wraps them in a <testsuite>."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, suite: str = "plivocb replay") -> None:
         self.path = path  # checked by the CLI before the run (cli.common.require_output_file)
+        self.suite = suite
         # lives across add() calls; closed in close()
         self._body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
 
     def add(self, result: Result) -> None:
         name = quoteattr(_clean(Path(result.fixture).name))
-        classname = quoteattr(f"plivocb.replay.{result.kind}")
+        classname = quoteattr(f"{self.suite.replace(' ', '.')}.{result.kind}")
         seconds = result.elapsed_ms / 1000
         self._body.write(f'  <testcase classname={classname} name={name} time="{seconds:.3f}"')
         if result.passed and result.skipped:
@@ -57,7 +58,7 @@ class JUnitWriter:
             out.write(
                 f'<testsuites tests="{summary.total}" failures="{summary.failed}" '
                 f'time="{summary.elapsed_s:.3f}">\n'
-                f'<testsuite name="plivocb replay" tests="{summary.total}" '
+                f'<testsuite name={quoteattr(self.suite)} tests="{summary.total}" '
                 f'failures="{summary.failed}" errors="0" skipped="{summary.skipped}" '
                 f'time="{summary.elapsed_s:.3f}">\n'
             )

@@ -12,6 +12,7 @@ from plivocb.cli import app as app_cli
 from plivocb.cli import fixtures as fixtures_cli
 from plivocb.cli import listen as listen_cli
 from plivocb.cli import replay as replay_cli
+from plivocb.cli import simulate as simulate_cli
 from plivocb.cli.common import err_console, state
 from plivocb.errors import ExitCode, PlivocbError
 
@@ -46,6 +47,7 @@ listen_cli.register(app)
 replay_cli.register(app)
 app.add_typer(fixtures_cli.app, name="fixtures")
 app.add_typer(app_cli.app, name="app")
+app.add_typer(simulate_cli.app, name="simulate")
 
 
 def main(argv: list[str] | None = None) -> None:
