@@ -162,3 +162,16 @@ async def test_out_fixtures_replay_with_compare(aiohttp_server: Any, tmp_path: P
     assert code == 0, out + err
     assert app.paths() == ["/answer", "/menu", "/hangup"]
     assert all(r.sdk_valid() for r in app.received)
+
+
+async def test_hostile_text_is_shown_inert(aiohttp_server: Any) -> None:
+    app = await serve(
+        aiohttp_server,
+        # XML 1.0 cannot carry C0 controls, but bidi overrides and markup pass through
+        {"/answer": xml("<Response><Speak>[bold]x[/bold] \u202egnp.exe hi</Speak></Response>")},
+    )
+    code, out, _ = await run_cli("simulate", "call", "--answer-url", app.url("/answer"))
+    assert code == 0
+    assert "\u202e" not in out
+    assert "\\u202egnp.exe" in out
+    assert "[bold]x[/bold]" in out

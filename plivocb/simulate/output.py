@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 from typing import IO, Protocol
 
+from plivocb import inert
 from plivocb.simulate.model import Event, Transcript
-
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127) if c not in (9,)}
 
 
 def visible(text: str, limit: int = 400) -> str:
-    """One line, control characters escaped, bounded length."""
-    shown = text.translate(_CONTROL)
+    """One line, control characters made visible (plivocb.inert), bounded length."""
+    shown = inert.visible(text)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
@@ -70,10 +69,15 @@ class JsonOutput:
         self.stream = stream or sys.stdout
 
     def event(self, event: Event) -> None:
-        print(json.dumps(event.as_dict(), ensure_ascii=False), file=self.stream, flush=True)
+        print(
+            inert.json_safe(json.dumps(event.as_dict(), ensure_ascii=False)),
+            file=self.stream,
+            flush=True,
+        )
 
     def finish(self, transcript: Transcript) -> None:
-        print(json.dumps(transcript.summary(), ensure_ascii=False), file=self.stream, flush=True)
+        line = inert.json_safe(json.dumps(transcript.summary(), ensure_ascii=False))
+        print(line, file=self.stream, flush=True)
 
 
 class RichOutput:
