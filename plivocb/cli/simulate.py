@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from plivocb.cli.common import env_option, require_http_url
+from plivocb.cli.common import env_option, require_http_url, require_output_file
 from plivocb.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ def call(
     for value, flag in ((answer_url, "--answer-url"), (hangup_url, "--hangup-url")):
         require_http_url(value, flag)
     require_http_url(fallback_url, "--fallback-url")
+    if junit is not None:
+        require_output_file(junit, "--junit")
     opts = CallOptions(
         answer_url=answer_url,
         hangup_url=hangup_url,
@@ -163,6 +165,8 @@ def message(
     require_http_url(message_url, "--message-url")
     for url in media:
         require_http_url(url, "--media")
+    if junit is not None:
+        require_output_file(junit, "--junit")
     opts = MessageOptions(
         message_url=message_url,
         method=method.upper(),
