@@ -44,7 +44,9 @@ def test_visible_leaves_no_control_character(text: str) -> None:
 @given(st.text())
 def test_markup_renders_as_the_visible_text(text: str) -> None:
     console = Console(file=io.StringIO(), width=10_000, color_system=None, soft_wrap=True)
-    console.print(markup(text), end="", highlight=False)
+    # Embedded before a tag, as every caller uses it: rich.markup.escape doubles a trailing
+    # backslash so it cannot escape the tag that follows.
+    console.print(f"{markup(text)}[bold][/bold]", end="", highlight=False)
     assert console.file.getvalue() == visible(text)  # type: ignore[attr-defined]
 
 
