@@ -224,3 +224,22 @@ class LiveDisplay:
         if self.live is not None:
             self.live.stop()
         print("\n".join(summary), flush=True)
+
+
+class TeeDisplay:
+    """Several displays as one, e.g. the terminal view plus the web inspector's feed."""
+
+    def __init__(self, *displays: Display) -> None:
+        self.displays = displays
+
+    def start(self, banner: Banner) -> None:
+        for display in self.displays:
+            display.start(banner)
+
+    def publish(self, event: CallbackEvent) -> None:
+        for display in self.displays:
+            display.publish(event)
+
+    def stop(self, summary: list[str]) -> None:
+        for display in reversed(self.displays):
+            display.stop(summary)

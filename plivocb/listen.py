@@ -47,6 +47,7 @@ class ListenOptions:
     max_body: int = 1 << 20
     app_id: str | None = None
     auth_id: str | None = None
+    inspect_port: int | None = None  # the web inspector's port; None: no inspector
 
 
 def make_tunnel(opts: ListenOptions) -> Tunnel:
@@ -125,6 +126,14 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         max_body=opts.max_body,
         redactor=Redactor() if opts.redact else None,
     )
+    store = None
+    if opts.inspect_port is not None:
+        from plivocb.display import TeeDisplay
+        from plivocb.inspector.serve import Feed
+        from plivocb.inspector.store import Store
+
+        store = Store()
+        display = TeeDisplay(display, Feed(store, opts.out))
     app = create_app(config, display, stats)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
@@ -143,9 +152,15 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     local_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     tunnel = make_tunnel(opts)
     pointer: AppPointer | None = None
+    inspector = None
     extra: list[str] = []
     try:
         config.public_base = await tunnel.open(local_url)
+        if store is not None and opts.inspect_port is not None:
+            from plivocb.inspector.serve import start_for_listen
+
+            inspector = await start_for_listen(store, opts.inspect_port, opts)
+            extra.append(f"  inspector    {inspector.url}")
         if opts.app_id:
             auth_id, token = credentials(opts.auth_id, opts.auth_token)
             await prove_reachable(app, config.public_base)
@@ -154,6 +169,8 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
             extra.append(f"  Plivo app    {opts.app_id} now points here (restored on exit)")
     except BaseException:
         await runner.cleanup()
+        if inspector is not None:
+            await inspector.close()
         await tunnel.close()
         raise
     stop = stop or asyncio.Event()
@@ -182,6 +199,8 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
                     f"run `plivocb app restore {opts.app_id}` (saved state: {pointer.path})",
                 )
         await runner.cleanup()  # stop accepting, let in-flight callbacks finish
+        if inspector is not None:
+            await inspector.close()
         await tunnel.close()
         display.stop(summary_lines(stats, opts.out) + ([restored] if restored else []))
     if restore_error is not None:

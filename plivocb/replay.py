@@ -66,6 +66,8 @@ class Result:
     skipped: str = ""  # why a check could not run (no baseline for --compare); not a failure
     baseline_updated: bool = False
     response: Response | None = None  # what the app answered (kept only for --update-baseline)
+    response_type: str = ""  # kept for the inspector's side-by-side view
+    response_body: str = ""
 
     @property
     def passed(self) -> bool:
@@ -221,6 +223,7 @@ async def send_one(
             content_type = resp.headers.get("Content-Type", "")
             body = raw.decode(resp.charset or "utf-8", errors="replace")
             elapsed_ms = (time.perf_counter() - started) * 1000
+            result.response_type, result.response_body = content_type, body
     except TimeoutError:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         result.reasons.append(f"timed out after {opts.timeout:g} s")

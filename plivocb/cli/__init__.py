@@ -10,6 +10,7 @@ import typer
 from plivocb import __version__
 from plivocb.cli import app as app_cli
 from plivocb.cli import fixtures as fixtures_cli
+from plivocb.cli import inspect as inspect_cli
 from plivocb.cli import listen as listen_cli
 from plivocb.cli import replay as replay_cli
 from plivocb.cli import simulate as simulate_cli
@@ -45,6 +46,7 @@ def root(
 
 listen_cli.register(app)
 replay_cli.register(app)
+inspect_cli.register(app)
 app.add_typer(fixtures_cli.app, name="fixtures")
 app.add_typer(app_cli.app, name="app")
 app.add_typer(simulate_cli.app, name="simulate")

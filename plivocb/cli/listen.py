@@ -82,6 +82,10 @@ def register(app: typer.Typer) -> None:
         max_body: int = typer.Option(
             1 << 20, "--max-body", help="Largest body accepted, in bytes (larger get 413)."
         ),
+        inspect_port: int = typer.Option(
+            4040, "--inspect-port", help="Web inspector port on 127.0.0.1 (next free if taken)."
+        ),
+        no_inspect: bool = typer.Option(False, "--no-inspect", help="Do not serve the inspector."),
     ) -> None:
         """Catch Plivo callbacks: tunnel, verify, answer or forward, show and record them."""
         import asyncio
@@ -115,6 +119,8 @@ def register(app: typer.Typer) -> None:
             credentials(auth_id, auth_token)
         if max_body <= 0:
             raise UsageError("--max-body must be positive")
+        if not 0 <= inspect_port <= 65535:
+            raise UsageError(f"--inspect-port must be 0-65535, got {inspect_port}")
         opts = ListenOptions(
             port=port,
             host=host,
@@ -133,6 +139,7 @@ def register(app: typer.Typer) -> None:
             max_body=max_body,
             app_id=app_id,
             auth_id=auth_id or None,
+            inspect_port=None if no_inspect else inspect_port,
         )
         live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)

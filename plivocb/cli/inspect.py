@@ -1,0 +1,40 @@
+"""`plivocb inspect`: the web inspector over recorded fixtures, without listening."""
+
+from __future__ import annotations
+
+import typer
+
+from plivocb.cli.common import env_option, require_http_url
+from plivocb.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("inspect")
+    def inspect(
+        paths: list[str] = typer.Argument(
+            None, help="Fixture files, directories or globs [default: fixtures/recorded]."
+        ),
+        port: int = typer.Option(
+            4040, "--port", "-p", help="Inspector port on 127.0.0.1 (next free if taken; 0: any)."
+        ),
+        to: str | None = typer.Option(
+            None, "--to", help="Default replay target base URL (the page can type another)."
+        ),
+        auth_token: str | None = env_option(
+            "--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token to re-sign replays."
+        ),
+        timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for a replay."),
+    ) -> None:
+        """Serve the web inspector over recorded callbacks (prints its URL; opens nothing)."""
+        import asyncio
+
+        from plivocb.inspector.run import serve_fixtures
+
+        require_http_url(to, "--to")
+        if not 0 <= port <= 65535:
+            raise UsageError(f"--port must be 0-65535, got {port}")
+        if timeout <= 0:
+            raise UsageError("--timeout must be positive")
+        asyncio.run(
+            serve_fixtures(paths or ["fixtures/recorded"], port, to, auth_token or None, timeout)
+        )

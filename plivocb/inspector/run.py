@@ -1,0 +1,46 @@
+"""`plivocb inspect` orchestration: index the fixtures, serve until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from plivocb.inspector.actions import Target
+from plivocb.inspector.app import Inspector
+from plivocb.inspector.serve import new_token, start
+from plivocb.inspector.store import Store
+
+
+async def serve_fixtures(
+    paths: list[str],
+    port: int,
+    to: str | None,
+    auth_token: str | None,
+    timeout: float,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve the inspector over `paths`; returns how many callbacks it indexed."""
+    store = Store()
+    count = await asyncio.to_thread(store.load_paths, paths)
+    inspector = Inspector(store, new_token(), Target(to, auth_token, timeout))
+    running = await start(inspector, port)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    signing = "re-signed with PLIVO_AUTH_TOKEN" if auth_token else "unsigned (no auth token)"
+    lines = [
+        f"plivocb inspector on {running.url}",
+        f"  callbacks    {count} from {', '.join(paths)}",
+        f"  replays      to {to or 'a URL typed in the page'}, {signing}",
+        "  Ctrl-C to stop",
+    ]
+    print("\n".join(lines), file=sys.stdout, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await running.close()
+    return count

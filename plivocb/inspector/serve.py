@@ -1,0 +1,125 @@
+"""Binding the inspector on loopback (the one place it touches a port), and the `listen` feed.
+
+`start` tries the asked port, then the next ones, then any free port, always on 127.0.0.1.
+`Feed` is a `Display` that `listen` adds next to the terminal view: it receives the catcher's
+events and indexes each recorded fixture (read off the event loop), so the page updates live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from plivocb.display import Banner, CallbackEvent
+from plivocb.errors import PlivocbError, UsageError
+from plivocb.fixture import Fixture, load
+from plivocb.inspector.actions import Target
+from plivocb.inspector.app import Inspector, create_app
+from plivocb.inspector.store import Store
+
+DEFAULT_PORT = 4040
+BIND_HOST = "127.0.0.1"
+PORT_TRIES = 20
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+@dataclass
+class Running:
+    runner: web.AppRunner
+    port: int
+    token: str
+
+    @property
+    def url(self) -> str:
+        """The address to open: it carries the per-run token."""
+        return f"http://{BIND_HOST}:{self.port}/?token={self.token}"
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+
+def _candidates(port: int) -> Iterable[int]:
+    if port == 0:
+        return [0]
+    return [*range(port, min(port + PORT_TRIES, 65536)), 0]
+
+
+async def start(inspector: Inspector, port: int = DEFAULT_PORT) -> Running:
+    """Serve the inspector on loopback at `port`, or the next free one."""
+    app = create_app(inspector)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    for candidate in _candidates(port):
+        site = web.TCPSite(runner, BIND_HOST, candidate)
+        try:
+            await site.start()
+        except OSError as exc:
+            await site.stop()
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                continue
+            await runner.cleanup()
+            raise UsageError(f"cannot serve the inspector on port {candidate}: {exc}") from None
+        bound = runner.addresses[0][1]
+        return Running(runner, int(bound), inspector.token)
+    await runner.cleanup()  # pragma: no cover - port 0 always binds
+    raise UsageError("no free port for the inspector", "pass --inspect-port")
+
+
+def _load_all(paths: list[Path]) -> list[tuple[Path, Fixture | None]]:
+    loaded: list[tuple[Path, Fixture | None]] = []
+    for path in paths:
+        try:
+            loaded.append((path, load(path)))
+        except PlivocbError:
+            loaded.append((path, None))
+    return loaded
+
+
+class Feed:
+    """A `Display` that indexes what the catcher records; it renders nothing."""
+
+    def __init__(self, store: Store, out_dir: Path) -> None:
+        self.store = store
+        self.out_dir = out_dir
+        self.pending: list[Path] = []
+        self.task: asyncio.Task[None] | None = None
+        self.unreadable = 0
+
+    def start(self, banner: Banner) -> None:
+        return None
+
+    def publish(self, event: CallbackEvent) -> None:
+        if not event.file:  # rejected or unwritten: nothing on disk to show
+            return
+        self.pending.append(self.out_dir / event.file)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            for path, fx in await asyncio.to_thread(_load_all, batch):
+                if fx is None:
+                    self.unreadable += 1
+                else:
+                    self.store.add(path, fx)
+
+    def stop(self, summary: list[str]) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+async def start_for_listen(store: Store, port: int, opts: Any) -> Running:
+    """The inspector inside `listen`: replays go to --forward-to, signed with its auth token."""
+    target = Target(opts.forward_to, opts.auth_token, opts.forward_timeout)
+    return await start(Inspector(store, new_token(), target, listening=True), port)

@@ -1,0 +1,166 @@
+"""The inspector's index of recorded callbacks: rows in memory, details read from disk on demand.
+
+Pure apart from file reads (no aiohttp): each fixture becomes an `Entry` (the table row plus a
+lower-cased haystack for free-text search); subscribers get every new entry as it is added.
+Memory is bounded: past `capacity` entries the oldest leave the index (their files stay).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from plivocb.callbacks import first, short_id
+from plivocb.fixture import Fixture, iter_paths, load
+
+DEFAULT_CAPACITY = 100_000
+SUMMARY_FIELDS = ("CallStatus", "Status", "Digits", "DialStatus", "HangupCauseName", "Event")
+MAX_SUMMARY = 80
+
+
+def summary_of(fx: Fixture) -> str:
+    """One short line that says what happened: message text, status, digits, hangup cause."""
+    params = fx.params
+    if fx.kind == "message":
+        text = first(params, "Text") or first(params, "Body")
+        return text[:MAX_SUMMARY]
+    for name in SUMMARY_FIELDS:
+        value = first(params, name)
+        if value:
+            return f"{name}={value}"[:MAX_SUMMARY]
+    return ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    path: Path
+    time: str
+    kind: str
+    method: str
+    url_path: str
+    from_: str
+    to: str
+    summary: str
+    call: str
+    verdict: str
+    status: int | None
+    elapsed_ms: float | None
+    haystack: str
+
+    def row(self) -> dict[str, object]:
+        """What the table shows (and the API lists)."""
+        return {
+            "id": self.id,
+            "time": self.time,
+            "kind": self.kind,
+            "method": self.method,
+            "path": self.url_path,
+            "from": self.from_,
+            "to": self.to,
+            "summary": self.summary,
+            "call": self.call,
+            "verdict": self.verdict,
+            "status": self.status,
+            "ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 1),
+            "file": self.path.name,
+        }
+
+
+def _haystack(fx: Fixture, path: Path) -> str:
+    parts = [fx.kind, fx.request.method, fx.request.path, fx.signature.verdict, path.name]
+    for key, values in fx.params.items():
+        parts.append(key)
+        parts.extend(values)
+    return "\n".join(parts).lower()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A filter: every given criterion must match (kind, verdict, call exactly; q as text)."""
+
+    kind: str = ""
+    verdict: str = ""
+    call: str = ""
+    q: str = ""
+
+    def matches(self, entry: Entry) -> bool:
+        if self.kind and entry.kind != self.kind:
+            return False
+        if self.verdict and entry.verdict != self.verdict:
+            return False
+        if self.call and entry.call != self.call:
+            return False
+        return not self.q or all(word in entry.haystack for word in self.q.lower().split())
+
+
+class Store:
+    """Entries by id, oldest first; `add` notifies subscribers."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.entries: deque[Entry] = deque(maxlen=capacity)
+        self.by_id: dict[int, Entry] = {}
+        self.next_id = 1
+        self.subscribers: list[Callable[[Entry], None]] = []
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, path: Path, fx: Fixture) -> Entry:
+        params = fx.params
+        response = fx.response
+        entry = Entry(
+            id=self.next_id,
+            path=path,
+            time=fx.received_at.isoformat(),
+            kind=fx.kind,
+            method=fx.request.method,
+            url_path=fx.request.path,
+            from_=first(params, "From"),
+            to=first(params, "To"),
+            summary=summary_of(fx),
+            call=short_id(params),
+            verdict=fx.signature.verdict,
+            status=response.status if response is not None else None,
+            elapsed_ms=response.elapsed_ms if response is not None else None,
+            haystack=_haystack(fx, path),
+        )
+        self.next_id += 1
+        if len(self.entries) == self.entries.maxlen:
+            self.by_id.pop(self.entries[0].id, None)
+        self.entries.append(entry)
+        self.by_id[entry.id] = entry
+        for notify in list(self.subscribers):
+            notify(entry)
+        return entry
+
+    def load_paths(self, specs: Iterable[str]) -> int:
+        """Index every fixture named by files, directories or globs, in arrival order."""
+        loaded = [(path, load(path)) for path in iter_paths(specs)]
+        loaded.sort(key=lambda item: item[1].received_at)
+        for path, fx in loaded:
+            self.add(path, fx)
+        return len(loaded)
+
+    def get(self, entry_id: int) -> Entry | None:
+        return self.by_id.get(entry_id)
+
+    def search(
+        self, query: Query, limit: int = 200, before: int | None = None
+    ) -> tuple[list[Entry], int]:
+        """Newest first: up to `limit` matches older than id `before`, and the total matching."""
+        found: list[Entry] = []
+        total = 0
+        for entry in reversed(self.entries):
+            if not query.matches(entry):
+                continue
+            total += 1
+            if len(found) < limit and (before is None or entry.id < before):
+                found.append(entry)
+        return found, total
+
+    def call(self, call: str) -> list[Entry]:
+        """One call's (or message's) callbacks, oldest first: its timeline."""
+        return [e for e in self.entries if call and e.call == call]

@@ -1,0 +1,112 @@
+"""`plivocb listen` serves the inspector: banner link, live events, replay to --forward-to."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.helpers import ANSWER, TOKEN, ListenProcess, form, signed
+from tests.inspector_helpers import CheckingApp, start_checking_app
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+async def dev(aiohttp_server: Any) -> CheckingApp:
+    return await start_checking_app(aiohttp_server)
+
+
+def inspector_url(lp: ListenProcess) -> tuple[str, str]:
+    match = re.search(r"inspector\s+(http://127\.0\.0\.1:\d+)/\?token=(\S+)", lp.text())
+    assert match, lp.text()
+    return match.group(1), match.group(2)
+
+
+async def test_listen_publishes_each_callback_to_the_inspector(
+    tmp_path: Path,
+    dev: CheckingApp,
+) -> None:
+    lp = await ListenProcess(
+        [
+            "--tunnel",
+            "none",
+            "--port",
+            "0",
+            "--inspect-port",
+            "0",
+            "--out",
+            str(tmp_path),
+            "--forward-to",
+            dev.base,
+        ],
+        env={"PLIVO_AUTH_TOKEN": TOKEN},
+    ).start()
+    base, token = inspector_url(lp)
+    h = {"X-Plivocb-Token": token}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/api/info", headers=h) as resp:
+            info = await resp.json()
+        assert info["live"] is True and info["replay_to"] == dev.base and info["signing"] is True
+        events = await session.get(f"{base}/api/events", headers=h)
+        await events.content.readuntil(b"\n\n")
+        url = f"{lp.public_url}/answer"
+        sent = time.monotonic()
+        async with session.post(
+            url, data=form(ANSWER), headers={**FORM, **signed("POST", url, ANSWER)}
+        ) as resp:
+            assert resp.status == 200
+        event = await asyncio.wait_for(events.content.readuntil(b"\n\n"), 5)
+        latency = time.monotonic() - sent
+        row: dict[str, Any] = json.loads(event.decode().split("data: ", 1)[1])
+        assert row["kind"] == "answer" and row["verdict"] == "valid" and row["status"] == 200
+        assert latency < 1.0, f"event after {latency:.2f} s"
+        events.close()
+        async with session.get(f"{base}/api/callbacks/{row['id']}", headers=h) as resp:
+            details = await resp.json()
+        assert ["CallUUID", ANSWER["CallUUID"]] in details["params"]
+        assert Path(details["file"]).parent == tmp_path
+        # the default replay target is --forward-to; re-signed for it, accepted by the SDK
+        async with session.post(
+            f"{base}/api/callbacks/{row['id']}/replay", headers=h, json={"set": {"To": "15550001"}}
+        ) as resp:
+            result = await resp.json()
+        assert result["url"] == dev.base + "/answer" and result["status"] == 200
+        assert dev.seen[-1]["valid"] is True and dev.seen[-1]["params"]["To"] == "15550001"
+    assert await lp.stop() == 0
+
+
+async def test_no_inspect_turns_it_off(tmp_path: Path) -> None:
+    lp = await ListenProcess(
+        ["--tunnel", "none", "--port", "0", "--no-inspect", "--out", str(tmp_path)]
+    ).start()
+    assert "inspector" not in lp.text()
+    assert await lp.stop() == 0
+
+
+async def test_inspect_port_taken_moves_to_the_next_free_one(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from plivocb.inspector.app import Inspector
+    from plivocb.inspector.serve import start
+    from plivocb.inspector.store import Store
+
+    holder = web.AppRunner(web.Application())
+    await holder.setup()
+    site = web.TCPSite(holder, "127.0.0.1", 0)
+    await site.start()
+    taken = holder.addresses[0][1]
+    try:
+        running = await start(Inspector(Store(), "t"), taken)
+        try:
+            assert running.port != taken and running.url.startswith("http://127.0.0.1:")
+        finally:
+            await running.close()
+    finally:
+        await holder.cleanup()
