@@ -120,7 +120,7 @@
   }
 
   function verdictCell(verdict) {
-    const mark = { valid: "✓ ", invalid: "✗ " }[verdict] || "– ";
+    const mark = { valid: "✓ ", "valid-v2": "✓ ", invalid: "✗ " }[verdict] || "– ";
     return el("td", {}, el("span", { class: "badge v-" + (verdict || "none"), text: mark + (verdict || "") }));
   }
 
