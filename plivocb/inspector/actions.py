@@ -153,6 +153,7 @@ def describe(entry_id: int, path: Path, fx: Fixture) -> dict[str, Any]:
             "budget_ms": budget,
             "forwarded_to": r.forwarded_to,
             "error": r.error,
+            "origin": r.origin,  # app, plivocb (its own answer) or fallback (app unreachable)
         }
     return out
 
@@ -241,6 +242,7 @@ async def replay_one(
             "status": recorded.status,
             "body": recorded.body,
             "pretty": pretty(recorded.body, recorded.content_type),
+            "origin": recorded.origin,
         },
         "differences": differences,
     }

@@ -249,6 +249,7 @@
       const meter = el("meter", { min: "0", max: String(r.budget_ms), value: String(Math.min(r.elapsed_ms, r.budget_ms)), "aria-label": "latency against Plivo's read timeout" });
       parts.push(el("p", { class: "muted" }, meter, " " + pct.toFixed(2) + "% of Plivo's " + (r.budget_ms / 1000) + " s read timeout (rt default)"));
     }
+    if (r.origin && r.origin !== "app") parts.push(el("p", { class: "muted", text: "Answered by " + (r.origin === "fallback" ? "plivocb's fallback: your app was unreachable or too slow" : "plivocb itself (not forwarding), not your app") }));
     if (r.forwarded_to) parts.push(line("forwarded to", r.forwarded_to));
     if (r.error) parts.push(line("error", r.error, "bad"));
     parts.push(el("pre", { text: r.pretty }));
@@ -295,7 +296,7 @@
       (changed.length ? " · edited: " + changed.join(", ") : "") + " → " + (r.status === null ? "no response" : r.status) +
       " in " + fmtMs(r.elapsed_ms) + (r.problems.length ? " · " + r.problems.join("; ") : "");
     $("r-summary").className = r.problems.length ? "bad" : "good";
-    $("r-old").textContent = r.recorded ? r.recorded.status + "\n" + r.recorded.pretty : "(no recorded response)";
+    $("r-old").textContent = r.recorded ? r.recorded.status + (r.recorded.origin !== "app" ? " (answered by plivocb, not your app)" : "") + "\n" + r.recorded.pretty : "(no recorded response)";
     $("r-new").textContent = r.status === null ? "" : r.status + "\n" + r.pretty;
     const diff = $("r-diff");
     diff.replaceChildren();
