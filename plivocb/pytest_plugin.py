@@ -1,7 +1,8 @@
 """pytest plugin (entry point `pytest11`): Plivo callback fixtures for a developer's tests.
 
 Fixtures: `plivocb_fixture_dir`, `plivocb_fixtures`, `plivocb_auth_token`,
-`plivocb_signed_request` and `plivocb_replay`. plivocb's modules load inside the fixtures only.
+`plivocb_signed_request`, `plivocb_replay` and `plivocb_simulate`. plivocb's modules load
+inside the fixtures only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from plivocb.simulate.testing import Simulator
     from plivocb.testing import FixtureSet
 
 DEFAULT_TOKEN = "plivocb-test-auth-token"
@@ -90,3 +92,11 @@ def plivocb_replay(plivocb_auth_token: str) -> Callable[..., Any]:
         return await replay_to_client(client, fixtures, auth_token or plivocb_auth_token)
 
     return replay
+
+
+@pytest.fixture
+def plivocb_simulate(plivocb_auth_token: str) -> Simulator:
+    """Play Plivo against your app: `await plivocb_simulate.call(client, "/answer", ...)`."""
+    from plivocb.simulate.testing import Simulator
+
+    return Simulator(plivocb_auth_token)

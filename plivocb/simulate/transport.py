@@ -250,12 +250,13 @@ class Sender:
             ),
             params=exchange.params,
             signature=Signature("valid", "v3", "signed by plivocb simulate"),
-            response=Response(
-                status=exchange.status or 0,
+            response=None
+            if exchange.status is None  # no HTTP reply at all: nothing to compare with
+            else Response(
+                status=exchange.status,
                 content_type=exchange.content_type,
                 body=exchange.reply,
                 elapsed_ms=round(exchange.elapsed_ms, 3),
-                error=exchange.error,
             ),
         )
         self.transcript.fixtures.append(fx)
