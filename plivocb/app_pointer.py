@@ -38,10 +38,10 @@ class SavedApp:
     saved_at: float
 
     def write(self, path: Path) -> None:
+        from plivocb.fixture import replace_atomically
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(self.__dict__, indent=2), encoding="utf-8")
-        os.replace(temp, path)
+        replace_atomically(path, json.dumps(self.__dict__, indent=2).encode("utf-8"))
 
     @classmethod
     def read(cls, path: Path) -> SavedApp:

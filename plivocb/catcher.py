@@ -7,9 +7,10 @@ to disk before its response is sent, so everything Plivo saw acknowledged is on 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,22 @@ from plivocb import signature
 from plivocb.callbacks import classify, expects_xml, first, short_id
 from plivocb.display import CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
-from plivocb.form import HOP_BY_HOP, parse_body, parse_query
+from plivocb.form import (
+    MAX_FIELDS,
+    TooManyFields,
+    parse_body,
+    parse_query,
+)
+from plivocb.forward import (
+    LOOP_HEADER,
+    TIMEOUT_PREFIX,
+    forward_target,
+    origin_form,
+    relay,
+    unreachable_reply,
+    without_credentials,
+)
+from plivocb.guard import BODY_TIMEOUT, ConnectionGuard, default_cap
 from plivocb.redact import Redactor
 
 DEFAULT_ANSWER_XML = (
@@ -30,8 +46,11 @@ DEFAULT_ANSWER_XML = (
     "</Response>\n"
 )
 EMPTY_XML = "<Response></Response>"
+# Credentials a client may send: never written to a fixture, with or without --redact.
+SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+REMOVED = "[removed]"
+THREAD_WRITE_OVER = 64 * 1024  # bodies this large are encoded and written off the event loop
 _V2_NOTE = " (V2 does not sign the body; listen --accept-v2 lets it through)"
-TIMEOUT_PREFIX = "timeout"  # "timeout after 10 s" vs "unreachable: connection refused"
 
 
 @dataclass
@@ -46,6 +65,10 @@ class CatcherConfig:
     answer_xml: str = DEFAULT_ANSWER_XML
     max_body: int = 1 << 20
     redactor: Redactor | None = None
+    body_timeout: float = BODY_TIMEOUT
+    max_connections: int = 0  # 0: just below the fd limit (guard.default_cap)
+    notify: Callable[[str], None] | None = None  # one-line operational notices (cap hit…)
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))  # loop marker value
 
 
 @dataclass
@@ -73,72 +96,30 @@ STATS = web.AppKey("stats", Stats)
 DISPLAY = web.AppKey("display", Display)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 PROBES = web.AppKey("probes", Probes)
+GUARD = web.AppKey("guard", ConnectionGuard)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes | None:
-    """The whole body, or None when it is larger than `limit`."""
+async def _read_body(request: web.Request, limit: int, timeout: float) -> bytes | None:
+    """The whole body, or None when it is larger than `limit`; TimeoutError after `timeout` s."""
     if request.content_length is not None and request.content_length > limit:
         return None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    async with asyncio.timeout(timeout):
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
     return b"".join(chunks)
 
 
 def _xml_response(status: int, body: str) -> tuple[int, str, str]:
     return status, "text/xml; charset=utf-8", body
-
-
-async def _forward(
-    request: web.Request, body: bytes, config: CatcherConfig, session: aiohttp.ClientSession
-) -> tuple[int, str, str, str]:
-    """Relay to the developer's app: (status, content type, body, error)."""
-    assert config.forward_to is not None
-    target = config.forward_to.rstrip("/") + request.raw_path
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-    headers += [
-        ("X-Forwarded-For", request.remote or ""),
-        ("X-Forwarded-Proto", config.public_base.split("://", 1)[0]),
-        ("X-Forwarded-Host", config.public_base.split("://", 1)[-1].split("/", 1)[0]),
-    ]
-    timeout = aiohttp.ClientTimeout(total=config.forward_timeout)
-    try:
-        async with session.request(
-            request.method,
-            target,
-            data=body,
-            headers=headers,
-            allow_redirects=False,
-            timeout=timeout,
-        ) as resp:
-            content = await resp.read()
-            text = content.decode(resp.charset or "utf-8", errors="replace")
-            return resp.status, resp.headers.get("Content-Type", ""), text, ""
-    except TimeoutError:
-        return 0, "", "", f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s"
-    except aiohttp.ClientConnectorError as exc:  # nothing listening, DNS, no route
-        reason = (exc.os_error.strerror or str(exc.os_error)).lower()
-        return 0, "", "", f"unreachable: {reason}"
-    except aiohttp.ClientError as exc:
-        return 0, "", "", f"unreachable: {type(exc).__name__}: {exc}"
-
-
-def _unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str, str]:
-    if expects:
-        return _xml_response(
-            200,
-            "<Response><Speak>plivo c b could not reach your application. "
-            f"Check the terminal.</Speak></Response><!-- {target}: {error} -->",
-        )
-    return 502, "text/plain; charset=utf-8", f"plivocb: your app at {target} is {error}\n"
 
 
 async def handle_probe(request: web.Request) -> web.StreamResponse:
@@ -150,34 +131,70 @@ async def handle_probe(request: web.Request) -> web.StreamResponse:
     return web.Response(text=token)
 
 
+def _refuse(
+    request: web.Request, received: datetime, status: int, reason: str, close: bool = False
+) -> web.Response:
+    """A clean 4xx that says why; counted and shown, not recorded."""
+    request.app[STATS].rejected += 1
+    request.app[DISPLAY].publish(
+        CallbackEvent(
+            received.isoformat(),
+            "rejected",
+            request.method,
+            request.path,
+            status=status,
+            note=f"{status} {reason}: not recorded",
+        )
+    )
+    response = web.Response(status=status, text=f"plivocb: {reason}\n")
+    if close:
+        response.force_close()
+    return response
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
-    stats = request.app[STATS]
-    display = request.app[DISPLAY]
     started = time.perf_counter()
     received = _now()
-    body = await _read_body(request, config.max_body)
-    if body is None:
-        stats.rejected += 1
-        display.publish(
-            CallbackEvent(
-                received.isoformat(),
-                "rejected",
-                request.method,
-                request.path,
-                status=413,
-                note=f"413 body over --max-body ({config.max_body} bytes): not recorded",
-            )
+    marks = ",".join(v for k, v in request.headers.items() if k.lower() == LOOP_HEADER.lower())
+    if config.instance in (m.strip() for m in marks.split(",")):
+        return _refuse(
+            request, received, 508, "forwarding loop: this request already came through here"
         )
-        return web.Response(status=413, text="plivocb: body too large\n")
+    try:
+        body = await _read_body(request, config.max_body, config.body_timeout)
+    except TimeoutError:
+        reason = f"body not received within {config.body_timeout:g} s"
+        return _refuse(request, received, 408, reason, close=True)
+    except (ConnectionError, aiohttp.ClientPayloadError, web.HTTPException):
+        request.app[STATS].rejected += 1  # the client went away or sent a broken body
+        return web.Response(status=400, text="plivocb: incomplete body\n")
+    if body is None:
+        return _refuse(request, received, 413, f"body over --max-body ({config.max_body} bytes)")
+    guard = request.app[GUARD]
+    guard.busy.add(request.transport)  # never evicted for room while we answer
+    try:
+        return await _answer(request, config, body, started, received)
+    finally:
+        guard.busy.discard(request.transport)
 
+
+async def _answer(
+    request: web.Request, config: CatcherConfig, body: bytes, started: float, received: datetime
+) -> web.StreamResponse:
+    stats = request.app[STATS]
+    display = request.app[DISPLAY]
     query = request.query_string
     content_type = request.headers.get("Content-Type", "")
     is_get = request.method.upper() == "GET"
-    query_params = parse_query(query)
-    params = query_params if is_get else parse_body(body, content_type)
+    try:
+        query_params = parse_query(query, MAX_FIELDS)
+        params = query_params if is_get else parse_body(body, content_type, MAX_FIELDS)
+    except TooManyFields as exc:
+        return _refuse(request, received, 400, f"{exc} (Plivo sends fewer than 100)")
     kind = classify({**query_params, **params} if not is_get else params, request.path)
-    public_url = config.public_base + request.raw_path
+    target = origin_form(request.raw_path)  # absolute-form targets keep only path and query
+    public_url = config.public_base + target
     sig = signature.check(
         request.headers, request.method, public_url, {} if is_get else params, config.auth_token
     )
@@ -193,21 +210,18 @@ async def handle(request: web.Request) -> web.StreamResponse:
         status, ctype, text = (
             403,
             "text/plain; charset=utf-8",
-            f"plivocb: {sig.verdict} signature"
-            + (
-                " (V2 does not sign the body; --accept-v2 allows it)"
-                if sig.family[:2] == "v2"
-                else ""
-            )
-            + "\n",
+            f"plivocb: {sig.verdict} signature{_V2_NOTE if sig.verdict == 'valid-v2' else ''}\n",
         )
         forward_note = "strict: rejected"
     elif config.forward_to:
-        forwarded_to = config.forward_to.rstrip("/") + request.raw_path
-        status, ctype, text, error = await _forward(request, body, config, request.app[SESSION])
+        forward = forward_target(config.forward_to, request.raw_path)
+        forwarded_to = without_credentials(forward)
+        status, ctype, text, error = await relay(
+            request, forward, body, config, request.app[SESSION]
+        )
         origin = "app"
         if error:
-            status, ctype, text = _unreachable_reply(expects, error, forwarded_to)
+            status, ctype, text = unreachable_reply(expects, error, forwarded_to)
             forward_note = error
             origin = "fallback"
     elif expects:
@@ -222,9 +236,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         request=Request(
             request.method,
             public_url,
-            request.raw_path.split("?", 1)[0],  # as sent, so replay sends the same bytes
+            target.split("?", 1)[0],  # as sent, so replay sends the same bytes
             query,
-            tuple((k, _clean(v)) for k, v in request.headers.items()),
+            tuple(_recorded_header(k, v) for k, v in request.headers.items()),
             body,
         ),
         params=params,
@@ -237,7 +251,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
         fixture = config.redactor.fixture(fixture)
     ident = short_id(params)
     try:
-        path = save(fixture, config.out_dir, ident)
+        if len(body) + len(text) > THREAD_WRITE_OVER:  # encoding 1 MiB would stall the loop
+            path = await asyncio.to_thread(save, fixture, config.out_dir, ident)
+        else:
+            path = save(fixture, config.out_dir, ident)
     except OSError as exc:
         stats.errors += 1
         display.publish(
@@ -282,6 +299,13 @@ def _forward_outcome(status: int, error: str) -> str:
     return "timeout" if error.startswith(TIMEOUT_PREFIX) else "unreachable"
 
 
+def _recorded_header(name: str, value: str) -> tuple[str, str]:
+    """A header as a fixture stores it: text, and credentials replaced by [removed]."""
+    if name.lower() in SENSITIVE_HEADERS:
+        return _clean(name), REMOVED
+    return _clean(name), _clean(value)
+
+
 def _clean(value: str) -> str:
     """Header values as text; undecodable bytes (surrogate escapes) become U+FFFD."""
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -305,7 +329,7 @@ def _summary(kind: str, params: dict[str, list[str]]) -> str:
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession(auto_decompress=False) as session:
+    async with aiohttp.ClientSession(auto_decompress=True) as session:
         app[SESSION] = session
         yield
 
@@ -319,8 +343,9 @@ def create_app(
     app[STATS] = stats or Stats()
     app[DISPLAY] = display or NullDisplay()
     app[PROBES] = Probes()
+    app[GUARD] = ConnectionGuard(config.max_connections or default_cap(), config.notify)
     if config.forward_to:
         app.cleanup_ctx.append(_client_session)
     app.router.add_get(PROBE_PREFIX + "{token}", handle_probe)
-    app.router.add_route("*", "/{tail:.*}", handle)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", handle)  # `.` would not match %0A in a path
     return app

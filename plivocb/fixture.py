@@ -286,15 +286,24 @@ def file_name(fx: Fixture, sequence: int, ident: str = "") -> str:
     return f"{stamp}-{sequence:06d}-{kind}{'-' + token if token else ''}.toml"
 
 
+def _write_new(temp: Path, data: bytes) -> None:
+    """Write `temp` completely or not at all: a failed write (disk full…) leaves no file behind."""
+    try:
+        temp.write_bytes(data)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def save(fx: Fixture, directory: Path, ident: str = "") -> Path:
     """Write atomically (temp file, then a no-clobber link) and return the final path."""
     data = to_toml(fx).encode("utf-8")
     temp = directory / f".{os.getpid()}-{next(_temp_sequence)}{TEMP_SUFFIX}"
     try:
-        temp.write_bytes(data)
+        _write_new(temp, data)
     except FileNotFoundError:  # first write into a new directory
         directory.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(data)
+        _write_new(temp, data)
     try:
         while True:
             target = directory / file_name(fx, next(_sequence), ident)
@@ -312,11 +321,20 @@ def save(fx: Fixture, directory: Path, ident: str = "") -> Path:
         temp.unlink(missing_ok=True)
 
 
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` via a temp file; the temp file never outlives a failure."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    _write_new(temp, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def write_in_place(fx: Fixture, path: Path) -> None:
     """Atomically replace an existing fixture file with new content."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    temp.write_text(to_toml(fx), encoding="utf-8")
-    os.replace(temp, path)
+    replace_atomically(path, to_toml(fx).encode("utf-8"))
 
 
 def load(path: Path) -> Fixture:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
@@ -26,38 +27,70 @@ HOP_BY_HOP = frozenset(
 )
 
 
-def parse_query(query: str) -> ParamDict:
+# Plivo's callbacks carry fewer than 100 fields; a request with more is refused, not parsed, so
+# one request cannot hold the event loop while 100,000 fields are decoded, signed and written.
+MAX_FIELDS = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooManyFields(ValueError):
+    """A form or query with more than MAX_FIELDS fields."""
+
+
+def parse_query(query: str, max_fields: int | None = None) -> ParamDict:
     """Decode a query string (or form body) into ordered multi-valued params, blanks kept."""
+    if max_fields is not None and query.count("&") + query.count(";") >= max_fields:
+        raise TooManyFields(f"more than {max_fields} fields")
     params: ParamDict = {}
     for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
         params.setdefault(key, []).append(value)
     return params
 
 
-def parse_body(body: bytes, content_type: str) -> ParamDict:
+def parse_body(body: bytes, content_type: str, max_fields: int | None = None) -> ParamDict:
     """Params carried by a request body; empty when the body holds none we understand."""
     mime = content_type.split(";", 1)[0].strip().lower()
     if not body:
         return {}
     if mime == "application/json":
-        return _parse_json(body)
+        return _parse_json(body, max_fields)
     if mime in ("application/x-www-form-urlencoded", ""):
-        return parse_query(body.decode("utf-8", errors="replace"))
+        return parse_query(body.decode("utf-8", errors="replace"), max_fields)
     return {}
 
 
-def _parse_json(body: bytes) -> ParamDict:
+def _text(value: str) -> str:
+    """JSON may escape lone surrogates (\\ud800), which no UTF-8 file can hold: U+FFFD them."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _parse_json(body: bytes, max_fields: int | None = None) -> ParamDict:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the parser's limit
         return {}
     if not isinstance(data, dict):
         return {}
+    if max_fields is not None and len(data) > max_fields:
+        raise TooManyFields(f"more than {max_fields} fields")
     params: ParamDict = {}
-    for key, value in data.items():
-        items = value if isinstance(value, list) else [value]
-        params[str(key)] = [v if isinstance(v, str) else json.dumps(v) for v in items]
+    try:
+        for key, value in data.items():
+            items = value if isinstance(value, list) else [value]
+            params[_text(str(key))] = [
+                _text(v) if isinstance(v, str) else json.dumps(v) for v in items
+            ]
+    except RecursionError:
+        return {}
     return params
+
+
+def decode_text(content: bytes, charset: str | None) -> str:
+    """A peer's bytes as text: its declared charset if Python knows it, else UTF-8. Never raises."""
+    try:
+        return content.decode(charset or "utf-8", errors="replace")
+    except (LookupError, ValueError):  # unknown (`x-evil`) or unusable charset names
+        return content.decode("utf-8", errors="replace")
 
 
 def encode_form(params: Mapping[str, Sequence[str]]) -> str:

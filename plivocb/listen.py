@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import signal
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from aiohttp import web
 from plivocb.app_pointer import AppPointer, credentials
 from plivocb.catcher import (
     DEFAULT_ANSWER_XML,
+    GUARD,
     PROBE_PREFIX,
     PROBES,
     CatcherConfig,
@@ -21,6 +24,9 @@ from plivocb.catcher import (
 )
 from plivocb.display import Banner, Display
 from plivocb.errors import PlivocbError, TunnelError, UsageError
+from plivocb.forward import loop_problem
+from plivocb.guard import HEADER_TIMEOUT, GuardedSite, quiet_server_log
+from plivocb.inert import visible
 from plivocb.plivo_api import PlivoApi
 from plivocb.redact import Redactor
 from plivocb.tunnel import NgrokTunnel, StaticTunnel, Tunnel
@@ -48,6 +54,19 @@ class ListenOptions:
     app_id: str | None = None
     auth_id: str | None = None
     inspect_port: int | None = None  # the web inspector's port; None: no inspector
+    max_connections: int = 0  # 0: just below the fd limit
+
+
+def _notice(line: str) -> None:
+    """Operational notices (connection cap hit) as one stderr line each."""
+    print(visible(line), file=sys.stderr, flush=True)
+
+
+def _undo(undo: Callable[[], None]) -> Callable[[web.Application], Awaitable[None]]:
+    async def on_cleanup(app: web.Application) -> None:
+        undo()
+
+    return on_cleanup
 
 
 def make_tunnel(opts: ListenOptions) -> Tunnel:
@@ -76,7 +95,10 @@ def summary_lines(stats: Stats, out: Path) -> list[str]:
         f"  fixtures     {out}",
     ]
     if stats.rejected:
-        lines.append(f"  rejected     {stats.rejected} (body over --max-body, not recorded)")
+        lines.append(
+            f"  rejected     {stats.rejected} (too large, too many fields, too slow or a "
+            "forwarding loop; not recorded)"
+        )
     if stats.errors:
         lines.append(f"  errors       {stats.errors} callbacks could not be written (answered 500)")
     return lines
@@ -125,6 +147,8 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         answer_xml=opts.answer_xml,
         max_body=opts.max_body,
         redactor=Redactor() if opts.redact else None,
+        max_connections=opts.max_connections,
+        notify=_notice,
     )
     store = None
     if opts.inspect_port is not None:
@@ -135,9 +159,19 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         store = Store()
         display = TeeDisplay(display, Feed(store, opts.out))
     app = create_app(config, display, stats)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
+    app.on_cleanup.append(_undo(quiet_server_log(_notice)))
+    # keepalive_timeout also bounds the time to a complete request head from connect: aiohttp
+    # arms it when a connection opens, so a slow or silent client is closed after HEADER_TIMEOUT.
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=10.0,
+        keepalive_timeout=HEADER_TIMEOUT,
+        lingering_time=1.0,  # after a 408/413, read the unsent rest of a body 1 s at most
+    )
     await runner.setup()
-    site = web.TCPSite(runner, opts.host, opts.port)
+    site = GuardedSite(runner, opts.host, opts.port, app[GUARD])
     try:
         await site.start()
     except OSError as exc:
@@ -156,6 +190,15 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     extra: list[str] = []
     try:
         config.public_base = await tunnel.open(local_url)
+        if opts.forward_to:
+            problem = await asyncio.to_thread(
+                loop_problem, opts.forward_to, host, port, config.public_base
+            )
+            if problem:
+                raise UsageError(
+                    f"{problem}: every callback would be forwarded back to itself",
+                    "point --forward-to at your app's own port, e.g. http://127.0.0.1:5000",
+                )
         if store is not None and opts.inspect_port is not None:
             from plivocb.inspector.serve import start_for_listen
 

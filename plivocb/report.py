@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,12 +12,14 @@ from xml.sax.saxutils import quoteattr
 
 from plivocb.replay import Result, Summary
 
-_INVALID_XML = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+# Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, lone surrogates (from
+# undecodable file names or JSON escapes), U+FFFE and U+FFFF. They cannot appear even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, even escaped."""
-    return text.translate(_INVALID_XML)
+    """Text XML 1.0 can carry: anything else becomes U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 class JUnitWriter:
@@ -30,7 +33,7 @@ class JUnitWriter:
 
     def add(self, result: Result) -> None:
         name = quoteattr(_clean(Path(result.fixture).name))
-        classname = quoteattr(f"{self.suite.replace(' ', '.')}.{result.kind}")
+        classname = quoteattr(_clean(f"{self.suite.replace(' ', '.')}.{result.kind}"))
         seconds = result.elapsed_ms / 1000
         self._body.write(f'  <testcase classname={classname} name={name} time="{seconds:.3f}"')
         if result.passed and result.skipped:
@@ -53,6 +56,16 @@ class JUnitWriter:
 
     def close(self, summary: Summary) -> None:
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self._write(temp, summary)
+            os.replace(temp, self.path)
+        except BaseException:
+            temp.unlink(missing_ok=True)  # a failed write leaves no temp file behind
+            raise
+        finally:
+            self._body.close()
+
+    def _write(self, temp: Path, summary: Summary) -> None:
         with open(temp, "w", encoding="utf-8") as out:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
             out.write(
@@ -65,5 +78,3 @@ class JUnitWriter:
             self._body.seek(0)
             shutil.copyfileobj(self._body, out)
             out.write("</testsuite>\n</testsuites>\n")
-        os.replace(temp, self.path)
-        self._body.close()

@@ -42,13 +42,11 @@ def cli_sync(
 
 
 async def raw_exchange(host: str, port: int, data: bytes, timeout: float = 10) -> bytes:
-    """Send raw bytes, half-close, and read the whole reply."""
+    """Send raw bytes (a request with `Connection: close`) and read the whole reply."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         writer.write(data)
         await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
         return await asyncio.wait_for(reader.read(), timeout)
     finally:
         writer.close()

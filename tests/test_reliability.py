@@ -261,3 +261,65 @@ async def test_replay_against_broken_peers_fails_cleanly(
     messages = " ".join((f.get("message") or "") for f in suite.iter("failure"))
     assert "timed out after 2 s" in messages
     assert messages.count("request failed") + messages.count("connection") >= 2
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+async def test_2000_stalled_connections_do_not_starve_valid_callbacks(tmp_path: Path) -> None:
+    """Issue #10's measurement: 2,000 sockets held open mid-headers, then one valid callback."""
+    import resource
+
+    from plivocb.guard import HEADER_TIMEOUT
+
+    needed = 2000 + 200
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        pytest.skip(f"the fd hard limit ({hard}) is below the {needed} this test needs")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))  # the catcher inherits
+    try:
+        out = tmp_path / "rec"
+        lp = await ListenProcess(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
+        assert lp.proc is not None
+        host, port = lp.local_url.removeprefix("http://").split(":")
+        stalled = []
+        for i in range(2000):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"POST /answer HTTP/1.1\r\nHost: x\r\n" if i % 2 else b"")
+            stalled.append((reader, writer))
+        opened_at = time.monotonic()
+        await asyncio.sleep(0.5)
+        rss = _rss_mb(lp.proc.pid)
+        started = time.monotonic()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{lp.public_url}/answer", data=form(ANSWER), headers=FORM) as resp,
+        ):
+            assert resp.status == 200
+        answered = time.monotonic() - started
+
+        async def closed(reader: asyncio.StreamReader) -> float:
+            with contextlib.suppress(ConnectionError):
+                await reader.read()
+            return time.monotonic() - opened_at
+
+        closed_after = await asyncio.wait_for(
+            asyncio.gather(*(closed(r) for r, _ in stalled)), HEADER_TIMEOUT + 10
+        )
+        for _, writer in stalled:
+            writer.close()
+        print(
+            f"\n2000 stalled: valid callback answered in {answered * 1000:.0f} ms; stalled "
+            f"sockets closed after {min(closed_after):.2f}-{max(closed_after):.2f} s "
+            f"(header timeout {HEADER_TIMEOUT:g} s); catcher RSS {rss:.0f} MB"
+        )
+        assert answered < 1.0
+        assert max(closed_after) < HEADER_TIMEOUT + 2
+        assert rss < 200
+        assert await lp.stop() == 0
+        assert "Traceback" not in lp.text()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -86,6 +86,11 @@ def register(app: typer.Typer) -> None:
             4040, "--inspect-port", help="Web inspector port on 127.0.0.1 (next free if taken)."
         ),
         no_inspect: bool = typer.Option(False, "--no-inspect", help="Do not serve the inspector."),
+        max_connections: int = typer.Option(
+            0,
+            "--max-connections",
+            help="Open connections kept at most (0: just below the fd limit); idle ones go first.",
+        ),
     ) -> None:
         """Catch Plivo callbacks: tunnel, verify, answer or forward, show and record them."""
         import asyncio
@@ -121,6 +126,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--max-body must be positive")
         if not 0 <= inspect_port <= 65535:
             raise UsageError(f"--inspect-port must be 0-65535, got {inspect_port}")
+        if max_connections < 0:
+            raise UsageError("--max-connections must be 0 (automatic) or positive")
         opts = ListenOptions(
             port=port,
             host=host,
@@ -140,6 +147,7 @@ def register(app: typer.Typer) -> None:
             app_id=app_id,
             auth_id=auth_id or None,
             inspect_port=None if no_inspect else inspect_port,
+            max_connections=max_connections,
         )
         live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)

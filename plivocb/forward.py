@@ -1,0 +1,178 @@
+"""Forwarding to the developer's app: the target URL, the bounded relay, the fallback replies.
+
+Only the configured `--forward-to` base plus a request's path and query is ever contacted; the
+reply is bounded by `--max-body` (after decompression) and decoded whatever charset it claims.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from aiohttp import web
+
+from plivocb.form import HOP_BY_HOP, decode_text
+
+if TYPE_CHECKING:
+    from plivocb.catcher import CatcherConfig
+
+# Sent with every forwarded request; one that comes back carrying our own id is a loop (508).
+LOOP_HEADER = "X-Plivocb-Loop"
+_USERINFO = re.compile(r"//[^/@\s]*@")  # `user:password@` inside any URL quoted in a message
+TIMEOUT_PREFIX = "timeout"  # "timeout after 10 s" vs "unreachable: connection refused"
+
+
+def origin_form(raw_path: str) -> str:
+    """A request target reduced to `/path[?query]`, the path starting with exactly one `/`.
+
+    A target may be absolute-form (`host://x/answer`, `http://u:p@evil:99/a`), start with
+    `//evil/x` or hold anything else a client sends: only its path and query are kept.
+    """
+    target = raw_path
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    path, sep, query = target.partition("?")
+    return "/" + path.lstrip("/") + sep + query
+
+
+def forward_target(base: str, raw_path: str) -> str:
+    """The configured base plus the request's path and query only, never another host or port."""
+    path, _, query = origin_form(raw_path).partition("?")
+    b = urlsplit(base)
+    return urlunsplit((b.scheme, b.netloc, b.path.rstrip("/") + path, query, ""))
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any `user:password@` removed, for display and fixtures."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+async def relay(
+    request: web.Request,
+    target: str,
+    body: bytes,
+    config: CatcherConfig,
+    session: aiohttp.ClientSession,
+) -> tuple[int, str, str, str]:
+    """Relay to the developer's app: (status, content type, body, error)."""
+    from yarl import URL
+
+    url = URL(target, encoded=True)
+    base = URL(config.forward_to or "")
+    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+        return 0, "", "", "refused: the request's path would leave --forward-to"  # defence in depth
+    headers = [
+        (k, v)
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() not in ("accept-encoding", LOOP_HEADER.lower())
+    ]
+    marks = [v for k, v in request.headers.items() if k.lower() == LOOP_HEADER.lower()]
+    headers += [
+        ("Accept-Encoding", "identity"),  # relayed as text: ask for it uncompressed
+        (LOOP_HEADER, ", ".join([*marks, config.instance])),
+        ("X-Forwarded-For", request.remote or ""),
+        ("X-Forwarded-Proto", config.public_base.split("://", 1)[0]),
+        ("X-Forwarded-Host", config.public_base.split("://", 1)[-1].split("/", 1)[0]),
+    ]
+    timeout = aiohttp.ClientTimeout(total=config.forward_timeout)
+    try:
+        async with session.request(
+            request.method,
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=timeout,
+        ) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.content.iter_chunked(1 << 16):  # decompressed if it was not
+                size += len(chunk)
+                if size > config.max_body:
+                    return 0, "", "", f"replied with more than --max-body ({config.max_body} bytes)"
+                chunks.append(chunk)
+            text = decode_text(b"".join(chunks), resp.charset)
+            return resp.status, resp.headers.get("Content-Type", ""), text, ""
+    except TimeoutError:
+        return 0, "", "", f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s"
+    except aiohttp.ClientConnectorError as exc:  # nothing listening, DNS, no route
+        reason = (exc.os_error.strerror or str(exc.os_error)).lower()
+        return 0, "", "", f"unreachable: {reason}"
+    except aiohttp.ClientError as exc:
+        return 0, "", "", f"unreachable: {type(exc).__name__}: {_USERINFO.sub('//', str(exc))}"
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_comment(text: str) -> str:
+    """Text that can sit inside <!-- --> whatever it holds: XML 1.0 characters, no `--`."""
+    text = re.sub("-{2,}", "-", _NOT_XML.sub("?", text))
+    return text.rstrip("-")
+
+
+def unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str, str]:
+    """What Plivo gets when the app is down; `target` is already without credentials."""
+    if expects:
+        return (
+            200,
+            "text/xml; charset=utf-8",
+            "<Response><Speak>plivo c b could not reach your application. "
+            f"Check the terminal.</Speak></Response><!-- {_xml_comment(f'{target}: {error}')} -->",
+        )
+    return 502, "text/plain; charset=utf-8", f"plivocb: your app at {target} is {error}\n"
+
+
+def _port(parts: object) -> int:
+    scheme, port = getattr(parts, "scheme", ""), getattr(parts, "port", None)
+    return int(port or (443 if scheme == "https" else 80))
+
+
+def _is_local(address: str) -> bool:
+    """Whether this machine owns `address` (binding to it succeeds)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return False
+    return True
+
+
+def loop_problem(forward_to: str, host: str, port: int, public_base: str) -> str:
+    """Why forwarding to `forward_to` would reach this catcher again, or "" when it would not.
+
+    `host`/`port` are the catcher's bound address, `public_base` its public URL. Name
+    resolution is local (getaddrinfo), so a name resolving to this machine is caught too.
+    """
+    f = urlsplit(forward_to)
+    pub = urlsplit(public_base)
+    fhost = (f.hostname or "").lower()
+    if (
+        pub.hostname
+        and (f.scheme, fhost, _port(f)) == (pub.scheme, pub.hostname.lower(), _port(pub))
+        and f.path.rstrip("/").startswith(pub.path.rstrip("/"))
+    ):
+        return f"--forward-to {forward_to} is this catcher's own public URL"
+    if _port(f) != port:
+        return ""
+    try:
+        infos = socket.getaddrinfo(fhost, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return ""
+    bound = ipaddress.ip_address(host.strip("[]")) if host else None
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if (bound is None or bound.is_unspecified) and _is_local(str(addr)):
+            return f"--forward-to {forward_to} is this catcher itself (port {port})"
+        if addr == bound:
+            return f"--forward-to {forward_to} is this catcher itself ({host}:{port})"
+    return ""
