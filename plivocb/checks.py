@@ -45,8 +45,24 @@ def check_status(spec: StatusSpec, status: int) -> list[str]:
     return [] if spec.accepts(status) else [f"status {status}, expected {spec.text}"]
 
 
-def check_xml(body: str, content_type: str) -> list[str]:
-    return [f"XML: {p}" for p in plivoxml.problems(body, content_type)]
+def check_xml(body: str, content_type: str, mode: str = "answer") -> list[str]:
+    """Plivo XML errors in a reply (warnings do not fail a replay)."""
+    return [f"XML: {p}" for p in plivoxml.errors(body, content_type, mode)]
+
+
+def looks_like_xml(body: str, content_type: str) -> bool:
+    """Whether a reply is meant as XML (a message URL may answer plain 200 or XML)."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime in plivoxml.XML_CONTENT_TYPES or body.lstrip().startswith("<")
+
+
+def check_reply(reply: str, body: str, content_type: str) -> list[str]:
+    """The XML check a callback's kind calls for: see `callbacks.reply`."""
+    if reply == "xml":
+        return check_xml(body, content_type)
+    if reply == "message" and looks_like_xml(body, content_type):
+        return check_xml(body, content_type, "message")
+    return []
 
 
 def _canonical(element: ET.Element, depth: int = 0) -> list[str]:

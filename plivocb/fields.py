@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CALL_STATUS = ("ringing", "in-progress", "completed", "busy", "failed", "timeout", "no-answer")
+CALL_STATUS = (
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "timeout",
+    "no-answer",
+    "canceled",
+)
 DIRECTION = ("inbound", "outbound")
 HANGUP_SOURCE = (
     "Caller",
@@ -24,7 +33,21 @@ STIR = ("Verified", "Not Verified", "Not Applicable")
 DIAL_STATUS = ("completed", "busy", "failed", "cancel", "timeout", "no-answer")
 DIAL_ACTION = ("answer", "connected", "hangup", "digits")
 INPUT_TYPE = ("dtmf", "speech")
-EVENT = ("StartApp", "Ring", "Hangup", "MachineDetection", "Redirect")
+EVENT = ("StartApp", "Ring", "Hangup", "MachineDetection", "Redirect", "Transfer")
+# Plivo's stream page events, plus PlayedStream and ClearedAudio (bidirectional checkpoints),
+# which a Plivo-compatible provider (Vobiz, `xml/stream.md`) documents on the same callback.
+STREAM_EVENT = (
+    "StartStream",
+    "StopStream",
+    "DroppedStream",
+    "DegradedStream",
+    "PlayedStream",
+    "ClearedAudio",
+)
+CONFERENCE_ACTION = ("enter", "exit", "digits", "floor", "record")
+DIAL_LEG = ("ALeg", "BLeg")
+MACHINE = ("true", "false")
+IF_MACHINE = ("continue", "hangup")
 
 # Official HangupCauseCode -> HangupCauseName table (Plivo's "hangup causes" docs page).
 HANGUP_CAUSES: dict[int, str] = {
@@ -165,6 +188,7 @@ MESSAGE_FIELDS = (
     _f("PowerpackUUID", "string", "Powerpack UUID; empty if none"),
     _f("MediaCount", "integer", "Number of media files (MMS)"),
     _f("ContentType", "string", "WhatsApp content type"),
+    _f("MimeType", "string", "WhatsApp media MIME type"),
     _f("ErrorCode", "integer", "Reason an inbound message failed"),
 )
 
@@ -179,6 +203,14 @@ MESSAGE_STATUS_FIELDS = (
     _f("Sequence", "integer", "Orders the callbacks of one message"),
     _f("TotalRate", "decimal", "Rate"),
     _f("TotalAmount", "decimal", "Amount"),
+    _f("MCC", "string", "Mobile country code"),
+    _f("MNC", "string", "Mobile network code"),
+    _f("ParentMessageUUID", "string", "Reserved"),
+    _f("PartInfo", "string", "Reserved"),
+    _f("MessageTime", "datetime", "YYYY-mm-dd HH:MM:SS.SSSSSS"),
+    _f("QueuedTime", "datetime", "When queued"),
+    _f("SentTime", "datetime", "When handed to the carrier"),
+    _f("DeliveryReportTime", "datetime", "When the carrier reported delivery"),
 )
 
 RECORDING_FIELDS = (
@@ -189,20 +221,107 @@ RECORDING_FIELDS = (
     _f("RecordingStartMs", "integer", "Start, epoch ms"),
     _f("RecordingEndMs", "integer", "End, epoch ms"),
     _f("CallUUID", "uuid", "Call UUID"),
+    _f("Digits", "string", "Key that stopped the recording (action URL only)"),
 )
 
 DIGITS_FIELDS = (
     *_CALL_COMMON,
     _f("Digits", "string", "Digits pressed (finishOnKey excluded)"),
     _f("InputType", "enum", "GetInput type", False, INPUT_TYPE),
+    _f("Speech", "string", "GetInput: recognised speech (empty for DTMF)"),
+    _f("SpeechConfidenceScore", "decimal", "GetInput: confidence 0.0-1.0"),
+    _f("BilledAmount", "decimal", "GetInput: speech recognition charge"),
+)
+
+# GetInput interimSpeechResultsCallback (https://www.plivo.com/docs/voice/xml/input).
+INPUT_PARTIAL_FIELDS = (
+    _f("CallUUID", "uuid", "Call UUID"),
+    _f("StableSpeech", "string", "Speech recognised so far that will not change"),
+    _f("UnstableSpeech", "string", "Speech recognised so far that may still change"),
+    _f("Stability", "decimal", "Stability of the unstable part, 0.0-1.0"),
+    _f("SequenceNumber", "integer", "Orders the partial results", True),
 )
 
 DIAL_FIELDS = (
-    _f("CallUUID", "uuid", "Call UUID"),
-    _f("DialStatus", "enum", "Dial outcome (action URL)", False, DIAL_STATUS),
-    _f("DialAction", "enum", "Dial event (callbackUrl)", False, DIAL_ACTION),
+    *_CALL_COMMON,
+    _f("DialStatus", "enum", "Dial outcome", True, DIAL_STATUS),
+    _f("DialRingStatus", "enum", "Whether the B leg rang", False, ("true", "false")),
+    _f("DialHangupCause", "string", "B-leg hangup cause"),
     _f("DialALegUUID", "uuid", "A-leg UUID"),
     _f("DialBLegUUID", "string", "B-leg UUID (empty if not answered)"),
+)
+
+# Dial callbackUrl (https://www.plivo.com/docs/voice/xml/routing).
+DIAL_CALLBACK_FIELDS = (
+    _f("CallUUID", "uuid", "Call UUID"),
+    _f("DialAction", "enum", "Dial event", True, DIAL_ACTION),
+    _f("DialBLegStatus", "string", "B-leg status"),
+    _f("DialALegUUID", "uuid", "A-leg UUID"),
+    _f("DialBLegUUID", "string", "B-leg UUID"),
+    _f("DialBLegDuration", "integer", "B-leg duration, s"),
+    _f("DialBLegBillDuration", "integer", "B-leg billed duration, s"),
+    _f("DialBLegFrom", "string", "B-leg caller ID"),
+    _f("DialBLegTo", "string", "B-leg destination"),
+    _f("DialDigitsMatch", "string", "Digits pattern matched"),
+    _f("DialDigitsPressedBy", "enum", "Who pressed the digits", False, DIAL_LEG),
+    _f("DialBLegHangupCauseName", "string", "B-leg hangup cause name"),
+    _f("DialBLegHangupCauseCode", "integer", "B-leg hangup cause code"),
+    _f("DialBLegHangupSource", "enum", "Who hung up the B leg", False, HANGUP_SOURCE),
+)
+
+RING_FIELDS = _CALL_COMMON
+
+# Async machine detection (old Make Call docs, see the reference §1.6).
+MACHINE_DETECTION_FIELDS = (
+    *_CALL_COMMON,
+    _f("Machine", "enum", "Whether a machine answered", True, MACHINE),
+    _f("IfMachine", "enum", "What the call does on a machine", False, IF_MACHINE),
+)
+
+# Record transcriptionUrl (https://www.plivo.com/docs/voice/xml/record): snake_case names.
+TRANSCRIPTION_FIELDS = (
+    _f("transcription", "string", "The transcribed text"),
+    _f("transcription_charge", "decimal", "Charge"),
+    _f("transcription_rate", "decimal", "Rate"),
+    _f("duration", "integer", "Recording duration, s"),
+    _f("call_uuid", "uuid", "Call UUID"),
+    _f("recording_id", "string", "Recording ID", True),
+    _f("error", "string", "Why transcription failed, if it did"),
+)
+
+# Conference action and callbackUrl (https://www.plivo.com/docs/voice/api/conferences).
+CONFERENCE_FIELDS = (
+    _f("ConferenceName", "string", "Room name"),
+    _f("ConferenceUUID", "uuid", "Conference UUID"),
+    _f("ConferenceMemberID", "string", "Member ID"),
+    _f("ConferenceAction", "enum", "callbackUrl event", False, CONFERENCE_ACTION),
+    _f("ConferenceDigitsMatch", "string", "Digits pattern matched"),
+    _f("CallUUID", "uuid", "Call UUID"),
+    _f("RecordUrl", "url", "Recording URL (record events)"),
+    _f("RecordingID", "string", "Recording ID"),
+    _f("RecordingDuration", "integer", "Recording duration, s"),
+)
+
+# MultiPartyCall statusCallbackUrl and onExitActionUrl (plivo-cli voice-xml-skill).
+MPC_FIELDS = (
+    _f("MPCUUID", "uuid", "Multi-party call UUID", True),
+    _f("EventName", "string", "statusCallbackUrl event"),
+    _f("EventTimestamp", "string", "Event time"),
+    _f("MPCName", "string", "Name (status events)"),
+    _f("MPCFriendlyName", "string", "Name (onExitActionUrl)"),
+    _f("MemberID", "string", "Participant member ID"),
+    _f("ParticipantRole", "string", "Agent, Supervisor, Customer or ai-agent"),
+    _f("ParticipantCallUUID", "uuid", "Participant's call UUID"),
+    _f("ParticipantJoinTime", "string", "Join time"),
+    _f("ParticipantEndTime", "string", "Leave time"),
+)
+
+# Stream statusCallbackUrl (https://www.plivo.com/docs/voice-agents/audio-streaming/xml/stream).
+STREAM_STATUS_FIELDS = (
+    _f("Event", "enum", "Stream event", True, STREAM_EVENT),
+    _f("StreamID", "uuid", "Stream ID", True),
+    _f("CallUUID", "uuid", "Call UUID"),
+    _f("Timestamp", "string", "Event time"),
 )
 
 FIELDS: dict[str, tuple[Field, ...]] = {
@@ -213,5 +332,13 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "recording": RECORDING_FIELDS,
     "digits": DIGITS_FIELDS,
     "dial": DIAL_FIELDS,
+    "ring": RING_FIELDS,
+    "machine_detection": MACHINE_DETECTION_FIELDS,
+    "input_partial": INPUT_PARTIAL_FIELDS,
+    "transcription": TRANSCRIPTION_FIELDS,
+    "dial_callback": DIAL_CALLBACK_FIELDS,
+    "conference": CONFERENCE_FIELDS,
+    "mpc": MPC_FIELDS,
+    "stream_status": STREAM_STATUS_FIELDS,
     "other": (),
 }

@@ -1,21 +1,26 @@
-"""`fixtures validate`: format and Plivo field checks over files, problems as data."""
+"""`fixtures validate`: format and Plivo field checks over files, problems as data.
+
+Each problem has a level: errors (what Plivo never sends, a fixture that does not load or whose
+params disagree with its body) fail; warnings (what real traffic does show: unlisted hangup
+codes, spelling variants) are printed and pass unless the caller asks for strictness.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from plivocb.callbacks import classify, validate
+from plivocb.callbacks import ERROR, Problem, classify, validate
 from plivocb.errors import FixtureError
 from plivocb.fixture import Fixture, load
 from plivocb.form import parse_body, parse_query
 
 
-def fixture_problems(fx: Fixture) -> list[str]:
-    problems = [str(p) for p in validate(fx.kind, fx.params)]
+def fixture_problems(fx: Fixture) -> list[Problem]:
+    problems = validate(fx.kind, fx.params)
     detected = classify(fx.params, fx.request.path)
     if detected != fx.kind:
-        problems.append(f"kind is {fx.kind!r} but its params look like {detected!r}")
+        problems.append(Problem("", f"kind is {fx.kind!r} but its params look like {detected!r}"))
     req = fx.request
     if req.method.upper() == "GET":
         carried = parse_query(req.query)
@@ -24,16 +29,16 @@ def fixture_problems(fx: Fixture) -> list[str]:
             req.body, req.header("Content-Type", "application/x-www-form-urlencoded")
         )
     if (req.body or req.query) and carried != fx.params:
-        problems.append("params do not match the recorded body/query")
+        problems.append(Problem("", "params do not match the recorded body/query"))
     return problems
 
 
-def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[str]]]:
+def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:
     """Each file with its problems (a file that does not load has that as its problem)."""
     for path in paths:
         try:
             fx = load(path)
         except FixtureError as exc:
-            yield path, [exc.problem]
+            yield path, [Problem("", exc.problem, ERROR)]
             continue
         yield path, fixture_problems(fx)

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from plivocb import checks, proxy_headers, signature
-from plivocb.callbacks import expects_xml, short_id
+from plivocb.callbacks import reply, short_id
 from plivocb.checks import StatusSpec
 from plivocb.errors import UsageError
 from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
@@ -237,8 +237,9 @@ async def send_one(
         return result
     result.elapsed_ms = elapsed_ms
     result.reasons.extend(checks.check_status(opts.expect_status, resp.status))
-    if opts.check_xml and expects_xml(fx.kind, prepared.params):
-        result.reasons.extend(checks.check_xml(body, content_type))
+    if opts.check_xml:
+        expected = reply(fx.kind, prepared.params)
+        result.reasons.extend(checks.check_reply(expected, body, content_type))
     if opts.compare:
         baseline = fx.response
         if baseline is None:

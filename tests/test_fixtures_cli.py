@@ -117,6 +117,31 @@ def test_validate_reports_each_problem_and_broken_files(
     assert "2 fixtures checked, 2 with problems" in out
 
 
+def test_validate_levels_warnings_pass_unless_strict(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cli(capsys, "fixtures", "new", "hangup", "--cause", "1000", "--out", str(tmp_path))
+    [path] = list(tmp_path.iterdir())
+    f = fx.load(path)
+    # real traffic: an unlisted code Plivo's own material shows, and the British spelling
+    params = dict(f.params, HangupCauseCode=["5030"], HangupSource=["Gremlin"])
+    fx.write_in_place(f.with_(params=params, request=_rebody(f, params)), path)
+    code, out, _ = cli(capsys, "fixtures", "validate", str(tmp_path))
+    assert code == 0, out
+    assert "warning: HangupCauseCode: 5030 is not in Plivo's hangup cause table" in out
+    assert "1 fixtures checked, 0 with problems, 1 with warnings only" in out
+    code, out, _ = cli(capsys, "fixtures", "validate", "--strict", str(tmp_path))
+    assert code == 1 and "1 with problems" in out
+
+
+def _rebody(f: fx.Fixture, params: dict[str, list[str]]) -> fx.Request:
+    from dataclasses import replace
+
+    from plivocb.form import encode_form
+
+    return replace(f.request, body=encode_form(params).encode())
+
+
 def test_redact_in_place(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cli(
         capsys,

@@ -52,6 +52,11 @@ class DevApp:
         if name == "hang":
             await asyncio.sleep(30)
         assert body is not None
+        if "MessageUUID" in params or "MessageUUID" in request.query:
+            # a message URL may only answer <Message> (or nothing)
+            return replies.get(name) or web.Response(
+                text="<Response></Response>", content_type="text/xml"
+            )
         return replies.get(name) or web.Response(text=GOOD_XML, content_type="application/xml")
 
 
@@ -142,7 +147,7 @@ async def test_order_within_a_call_holds_under_concurrency(tmp_path: Path, dev: 
         ("/fail500", "status 500, expected 2xx"),
         ("/hang", "timed out after 1 s"),
         ("/badxml", "not well-formed XML"),
-        ("/unknown", "<Say> is not a Plivo element"),
+        ("/unknown", "<Say> is not a Plivo XML element"),
         ("/ctype", "content type is 'text/html'"),
     ],
 )
@@ -279,3 +284,51 @@ async def test_broken_fixture_mid_stream_stops_cleanly(dev: DevApp, tmp_path: Pa
     code, _out, err = await _cli(str(d), "--to", dev.base, "--concurrency", "4")
     assert code == 2 and "zzz-broken.toml" in err and "not valid TOML" in err
     assert "Traceback" not in err and "Task exception" not in err
+
+
+async def test_xml_check_follows_the_kind_table(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Notifications may answer an empty 200; a message URL may answer text, or XML with only
+    <Message>; answer and action URLs must answer Plivo XML."""
+    from plivocb.replay import ReplayOptions, run
+
+    async def app(request: web.Request) -> web.StreamResponse:
+        body = {
+            "/ring": "",
+            "/sms-ok": "OK",
+            "/sms-reply": "<Response><Message src='1' dst='2'>hi</Message></Response>",
+            "/sms-speak": "<Response><Speak>hi</Speak></Response>",
+            "/digits-empty": "",
+        }[request.path]
+        ctype = "text/xml" if body.startswith("<") else "text/plain"
+        return web.Response(text=body, content_type=ctype)
+
+    web_app = web.Application()
+    web_app.router.add_route("*", "/{tail:.*}", app)
+    server = await aiohttp_server(web_app)
+    ring = {
+        "CallUUID": "c1",
+        "Event": "Ring",
+        "CallStatus": "ringing",
+        "From": "1",
+        "To": "2",
+        "Direction": "outbound",
+    }
+    sms = {"MessageUUID": "m1", "From": "1", "To": "2", "Text": "hi", "Type": "sms"}
+    digits = {**ANSWER, "Digits": "1"}
+    fixtures = [
+        (tmp_path / "a", make_fixture(ring, "/ring")),
+        (tmp_path / "b", make_fixture(sms, "/sms-ok")),
+        (tmp_path / "c", make_fixture({**sms, "MessageUUID": "m2"}, "/sms-reply")),
+        (tmp_path / "d", make_fixture({**sms, "MessageUUID": "m3"}, "/sms-speak")),
+        (tmp_path / "e", make_fixture(digits, "/digits-empty")),
+    ]
+    results = []
+    opts = ReplayOptions(paths=[], to=str(server.make_url("")).rstrip("/"), sign=False)
+    await run(opts, results.append, fixtures)
+    verdicts = {r.url.rsplit("/", 1)[-1]: r.reasons for r in results}
+    assert [r.kind for r in results if r.url.endswith("/ring")] == ["ring"]
+    assert verdicts["ring"] == [] and verdicts["sms-ok"] == [] and verdicts["sms-reply"] == []
+    assert verdicts["sms-speak"] == [
+        "XML: line 1: <Speak> is not allowed in a message URL reply: only <Message> is"
+    ]
+    assert any("empty body" in r for r in verdicts["digits-empty"])

@@ -14,6 +14,7 @@ from plivocb.cli import inspect as inspect_cli
 from plivocb.cli import listen as listen_cli
 from plivocb.cli import replay as replay_cli
 from plivocb.cli import simulate as simulate_cli
+from plivocb.cli import xml as xml_cli
 from plivocb.cli.common import err_console, state
 from plivocb.errors import ExitCode, PlivocbError
 
@@ -50,6 +51,7 @@ inspect_cli.register(app)
 app.add_typer(fixtures_cli.app, name="fixtures")
 app.add_typer(app_cli.app, name="app")
 app.add_typer(simulate_cli.app, name="simulate")
+app.add_typer(xml_cli.app, name="xml")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -193,23 +193,32 @@ def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
 @app.command("validate")
 def validate(
     path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too."),
 ) -> None:
-    """Check fixtures: format and Plivo fields. Exit 1 listing each problem per file (for CI)."""
+    """Check fixtures: format and Plivo fields. Errors exit 1; warnings print and pass."""
+    from plivocb.callbacks import ERROR
     from plivocb.fixture import iter_paths
     from plivocb.fixture_checks import check_files
     from plivocb.inert import visible
 
-    files = bad = 0
+    files = bad = warned = 0
     for p, problems in check_files(iter_paths(path or ["fixtures"])):
         files += 1
-        if problems:
+        errors = [x for x in problems if x.severity == ERROR]
+        if errors or (strict and problems):
             bad += 1
+        elif problems:
+            warned += 1
+        if problems:
             print(f"{visible(str(p))}:")
             for problem in problems:
-                print(f"  - {visible(problem)}")
+                print(f"  - {visible(str(problem))}")
     if files == 0:
         raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
-    print(f"{files} fixtures checked, {bad} with problems")
+    print(
+        f"{files} fixtures checked, {bad} with problems"
+        + (f", {warned} with warnings only" if warned else "")
+    )
     raise typer.Exit(int(ExitCode.CHECKS_FAILED if bad else ExitCode.OK))
 
 

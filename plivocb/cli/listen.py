@@ -21,7 +21,7 @@ def _answer_xml(path: Path | None) -> str | None:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read --answer-xml {path}: {exc.strerror}") from None
-    found = plivoxml.problems(text)
+    found = plivoxml.errors(text)
     if found:
         raise UsageError(f"--answer-xml {path} is not valid Plivo XML: {found[0]}", "fix the file")
     return text

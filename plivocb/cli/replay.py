@@ -64,7 +64,8 @@ def register(app: typer.Typer) -> None:
         check_xml: bool = typer.Option(
             True,
             "--check-xml/--no-check-xml",
-            help="Answer-type responses must be valid Plivo XML.",
+            help="Replies Plivo executes (answer and action URLs) must be valid Plivo XML; "
+            "an XML reply to a message URL may hold only <Message>.",
         ),
         compare: bool = typer.Option(
             False,

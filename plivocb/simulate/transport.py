@@ -172,7 +172,7 @@ class Sender:
         elif wants_xml:
             exchange.problems.extend(
                 f"invalid Plivo XML: {p}"
-                for p in plivoxml.problems(attempt.body, attempt.content_type or "")
+                for p in plivoxml.errors(attempt.body, attempt.content_type or "")
             )
         self._record(exchange)
         return exchange
