@@ -153,6 +153,10 @@ def _refuse(
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() == "websocket":  # a <Stream> session
+        from plivocb.streams.ws import handle_stream
+
+        return await handle_stream(request)
     config = request.app[CONFIG]
     started = time.perf_counter()
     received = _now()
@@ -346,6 +350,9 @@ def create_app(
     app[GUARD] = ConnectionGuard(config.max_connections or default_cap(), config.notify)
     if config.forward_to:
         app.cleanup_ctx.append(_client_session)
+    from plivocb.streams.ws import install as install_streams
+
+    install_streams(app)
     app.router.add_get(PROBE_PREFIX + "{token}", handle_probe)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", handle)  # `.` would not match %0A in a path
     return app

@@ -63,6 +63,37 @@ class CallbackEvent:
         return visible("  ".join(p for p in parts if p))  # callback data: never raw on a terminal
 
 
+@dataclass(frozen=True)
+class StreamEvent(CallbackEvent):
+    """A `<Stream>` WebSocket session: published on open, about once a second, and on close.
+
+    Displays keep one row per `session` and replace it as updates come (see plivocb/streams)."""
+
+    session: str = ""
+    phase: str = "open"  # open | update | close
+    stream_id: str = ""
+    seconds_in: float = 0.0  # audio Plivo → app
+    seconds_out: float = 0.0  # audio app → Plivo (playAudio)
+    app_events: str = ""  # e.g. "playAudio 12, checkpoint 2"
+    close_reason: str = ""
+
+    def plain(self) -> str:
+        parts = [
+            self.time,
+            f"{'stream ' + self.phase:<14}",
+            "WS  ",
+            self.path,
+            f"id {self.stream_id[:8]}" if self.stream_id else "",
+            f"in {self.seconds_in:.1f} s  out {self.seconds_out:.1f} s",
+            f"app: {self.app_events}" if self.app_events else "",
+            f"sig {self.verdict}" if self.verdict else "",
+            f"closed: {self.close_reason}" if self.close_reason else "",
+            self.file,
+            self.note,
+        ]
+        return "  ".join(p for p in parts if p)
+
+
 @dataclass
 class Banner:
     public_url: str
@@ -133,6 +164,8 @@ class LineDisplay:
         self.thread.start()
 
     def publish(self, event: CallbackEvent) -> None:
+        if isinstance(event, StreamEvent) and event.phase == "update":
+            return  # lines show a session's open and close; the live view shows its progress
         try:
             self.queue.put_nowait(event)
         except queue.Full:
@@ -151,6 +184,8 @@ class LiveDisplay:
 
     def __init__(self, rows: int = 15) -> None:
         self.events: deque[CallbackEvent] = deque(maxlen=rows)
+        self.streams: dict[str, StreamEvent] = {}  # one row per session, latest state
+        self.stream_rows = 5
         self.counts: Counter[str] = Counter()
         self.banner: Banner | None = None
         self.live: Any = None
@@ -204,7 +239,22 @@ class LiveDisplay:
                 f"{e.elapsed_ms:.0f}",
                 Text(visible(e.file)),
             )
-        return Group(header, table)
+        if not self.streams:
+            return Group(header, table)
+        streams = Table(expand=True, show_edge=False, pad_edge=False, title="streams")
+        for column in ("stream", "path", "in s", "out s", "app events", "sig", "closed"):
+            streams.add_column(column, overflow="ellipsis", no_wrap=True)
+        for row in list(self.streams.values()):
+            streams.add_row(
+                Text(row.stream_id[:12] or "(no start)"),
+                Text(row.path),
+                f"{row.seconds_in:.1f}",
+                f"{row.seconds_out:.1f}",
+                Text(row.app_events),
+                row.verdict,
+                Text(row.close_reason or "open"),
+            )
+        return Group(header, table, streams)
 
     def __rich__(self) -> Any:
         return self._render()
@@ -217,6 +267,13 @@ class LiveDisplay:
         self.live.start()
 
     def publish(self, event: CallbackEvent) -> None:
+        if isinstance(event, StreamEvent):
+            self.streams.pop(event.session, None)
+            self.streams[event.session] = event
+            while len(self.streams) > self.stream_rows:
+                self.streams.pop(next(iter(self.streams)))
+            if event.phase != "open":
+                return
         self.events.append(event)
         self.counts[event.kind] += 1  # oversized bodies arrive as kind "rejected"
 

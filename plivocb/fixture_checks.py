@@ -41,4 +41,9 @@ def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:
         except FixtureError as exc:
             yield path, [Problem("", exc.problem, ERROR)]
             continue
+        if fx.kind == "stream":  # a <Stream> session: its frames live beside the TOML file
+            from plivocb.streams.record import problems
+
+            yield path, problems(path)
+            continue
         yield path, fixture_problems(fx)

@@ -50,6 +50,9 @@ class ReplayOptions:
     fail_fast: bool = False
     keep_headers: set[str] = field(default_factory=set)  # sent as recorded (lower-case names)
     update_baseline: bool = False  # write the responses got into the fixtures' [response]
+    stream_timing: str = "recorded"  # stream fixtures: recorded pacing unless --timing says
+    first_response_ms: float = 3000.0
+    stream_out: Path | None = None  # where replayed stream sessions are recorded
 
 
 @dataclass
@@ -199,6 +202,10 @@ def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
 async def send_one(
     session: aiohttp.ClientSession, opts: ReplayOptions, path: Path, fx: Fixture
 ) -> Result:
+    if fx.kind == "stream":  # a <Stream> WebSocket session
+        from plivocb.streams.replay import replay_stream
+
+        return await replay_stream(session, opts, path, fx)
     prepared = prepare(opts, fx)
     result = Result(
         fixture=str(path),

@@ -20,7 +20,7 @@ def new(
     kind: str = typer.Argument(
         ...,
         help="answer, hangup, message, message_status, recording, digits, dial, "
-        "call or conversation.",
+        "call, conversation, or stream (a <Stream> WebSocket session with WAV audio).",
     ),
     frm: str = typer.Option("", "--from", help="Caller / sender number."),
     to: str = typer.Option("", "--to", help="Called / recipient number."),
@@ -41,6 +41,12 @@ def new(
     at: str | None = typer.Option(
         None, "--at", help="ISO time the first callback arrives (default: now)."
     ),
+    seconds: float = typer.Option(2.0, "--seconds", help="`stream`: seconds of caller audio."),
+    content_type: str = typer.Option(
+        "audio/x-mulaw;rate=8000",
+        "--content-type",
+        help="`stream`: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 or audio/x-l16;rate=16000.",
+    ),
 ) -> None:
     """Generate realistic callbacks (a whole `call` or `conversation` too) as fixture files."""
     import random
@@ -51,8 +57,11 @@ def new(
     from plivocb.fixture import save
     from plivocb.generate import SCENARIOS, Generator, Spec, scenario, to_fixture
 
+    if kind == "stream":
+        _new_stream(out, count, seconds, content_type, digits or "5", seed, at)
+        return
     if kind not in SCENARIOS:
-        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}")
+        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}, stream")
     if direction not in ("inbound", "outbound"):
         raise UsageError(f"--direction must be inbound or outbound, got {direction!r}")
     if message_type not in ("sms", "mms", "whatsapp"):
@@ -76,6 +85,40 @@ def new(
             fx = to_fixture(params, event_kind, gen.now + timedelta(seconds=offset))
             written.append(save(fx, out, short_id(fx.params)))
     for path in written:
+        print(path)
+
+
+def _new_stream(
+    out: Path,
+    count: int,
+    seconds: float,
+    content_type: str,
+    digits: str,
+    seed: int | None,
+    at: str | None,
+) -> None:
+    import random
+    from datetime import UTC, timedelta
+
+    from plivocb.streams.protocol import STREAM_CONTENT_TYPES, parse_content_type
+    from plivocb.streams.synth import write_session
+
+    fmt = parse_content_type(content_type)
+    if fmt is None:
+        raise UsageError(
+            f"--content-type {content_type!r} is not one Plivo streams",
+            f"choose one of: {', '.join(STREAM_CONTENT_TYPES)}",
+        )
+    if not 0 < seconds <= 600:
+        raise UsageError("--seconds must be more than 0 and at most 600")
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    if any(d not in "0123456789*#" for d in digits):
+        raise UsageError(f"--digits {digits!r}: use 0-9, * and #")
+    start = _parse_at(at) if at else datetime.now(UTC)
+    rng = random.Random(seed)
+    for i in range(count):
+        path = write_session(out, start + timedelta(minutes=i), fmt, seconds, digits, rng)
         print(path)
 
 

@@ -16,6 +16,14 @@ from plivocb.cli.common import (
 from plivocb.errors import ExitCode, UsageError
 
 
+def _require_url(value: str, option: str, websocket: bool) -> None:
+    """http(s) URLs everywhere; ws(s) too where stream fixtures may go."""
+    if websocket and value.split("://", 1)[0] in ("ws", "wss") and "://" in value:
+        require_http_url("http" + value[2:], option)
+        return
+    require_http_url(value, option)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay(
@@ -23,7 +31,10 @@ def register(app: typer.Typer) -> None:
             None, help="Fixture files, directories or globs (default: fixtures/recorded)."
         ),
         to: str | None = typer.Option(
-            None, "--to", help="Base URL of your app; each fixture's path and query are appended."
+            None,
+            "--to",
+            help="Base URL of your app; each fixture's path and query are appended "
+            "(stream fixtures connect to its ws:// or wss:// form).",
         ),
         route: list[str] = typer.Option(
             [], "--route", help="KIND=URL: send this kind to this URL as is (repeatable)."
@@ -51,8 +62,11 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(
             4, "--concurrency", help="Calls replayed at once (each call stays in order)."
         ),
-        timing: str = typer.Option(
-            "fast", "--timing", help="fast, or recorded (keep the recorded gaps)."
+        timing: str | None = typer.Option(
+            None,
+            "--timing",
+            help="fast, or recorded (keep the recorded gaps). Default: fast for callbacks, "
+            "recorded for stream fixtures.",
         ),
         speed: float = typer.Option(
             1.0, "--speed", help="With --timing recorded: 2 plays twice as fast."
@@ -88,6 +102,17 @@ def register(app: typer.Typer) -> None:
             False, "--json", help="One JSON result per line and a final summary object."
         ),
         fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first failure."),
+        first_response_ms: float = typer.Option(
+            3000.0,
+            "--first-response-ms",
+            help="Streams: the app must answer the first caller audio within this many ms "
+            "(when the recorded session had a reply).",
+        ),
+        stream_out: Path = typer.Option(
+            Path("fixtures/replayed"),
+            "--stream-out",
+            help="Streams: record each replayed session (what the app sent back) here.",
+        ),
     ) -> None:
         """Replay recorded callbacks against your app, re-signed, with checks for CI."""
         import asyncio
@@ -100,29 +125,32 @@ def register(app: typer.Typer) -> None:
         from plivocb.report import JUnitWriter
 
         routes = parse_assignments(route, "--route")
+        kinds = (*KINDS, "stream")
         for name, url in routes.items():
-            if name not in KINDS:
-                raise UsageError(f"--route: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
-            require_http_url(url, f"--route {name}")
+            if name not in kinds:
+                raise UsageError(f"--route: unknown kind {name!r}", f"kinds: {', '.join(kinds)}")
+            _require_url(url, f"--route {name}", websocket=name == "stream")
         if to is not None:
-            require_http_url(to, "--to")
+            _require_url(to, "--to", websocket=True)
         if to is None and not routes:
             raise UsageError(
                 "no target: where should the callbacks go?",
                 "pass --to http://127.0.0.1:PORT (or --route KIND=URL)",
             )
         for name in kind:
-            if name not in KINDS:
-                raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+            if name not in kinds:
+                raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(kinds)}")
         if main_auth_token and not auth_token:
             raise UsageError(
                 "--main-auth-token signs the -Ma- headers next to --auth-token's",
                 "set PLIVO_AUTH_TOKEN (the subaccount's token) too",
             )
-        if timing not in ("fast", "recorded"):
+        if timing not in (None, "fast", "recorded"):
             raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
-        if concurrency < 1 or speed <= 0 or timeout <= 0:
-            raise UsageError("--concurrency, --speed and --timeout must be positive")
+        if concurrency < 1 or speed <= 0 or timeout <= 0 or first_response_ms <= 0:
+            raise UsageError(
+                "--concurrency, --speed, --timeout and --first-response-ms must be positive"
+            )
         if compare and update_baseline:
             raise UsageError(
                 "--compare and --update-baseline do not go together",
@@ -141,7 +169,10 @@ def register(app: typer.Typer) -> None:
             call=call,
             overrides=parse_assignments(set_, "--set"),
             concurrency=concurrency,
-            timing=timing,
+            timing=timing or "fast",
+            stream_timing=timing or "recorded",
+            first_response_ms=first_response_ms,
+            stream_out=stream_out,
             speed=speed,
             timeout=timeout,
             expect_status=StatusSpec.parse(expect_status),
