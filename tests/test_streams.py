@@ -462,3 +462,62 @@ async def test_a_killed_recorder_keeps_what_it_acknowledged(tmp_path: Path) -> N
     assert rebuilt == [json.loads(t) for _, t in frames]
     assert SessionReader(path).summary().close is None
     del recorder  # never closed, like a killed process
+
+
+def test_live_view_keeps_one_updating_row_per_session() -> None:
+    import io
+
+    from rich.console import Console
+
+    from plivocb.display import LineDisplay, LiveDisplay, StreamEvent
+
+    live = LiveDisplay()
+    for phase, seconds, reason in (
+        ("open", 0.0, ""),
+        ("update", 1.5, ""),
+        ("close", 3.25, "by plivo 1000"),
+    ):
+        live.publish(
+            StreamEvent(
+                "2026-11-26T12:00:00",
+                "stream",
+                "WS",
+                "/stream",
+                session="S1",
+                phase=phase,
+                stream_id="abcd[red]x",
+                seconds_in=seconds,
+                seconds_out=seconds / 2,
+                app_events="playAudio 3, checkpoint 1",
+                close_reason=reason,
+            )
+        )
+    assert list(live.streams) == ["S1"] and live.streams["S1"].phase == "close"
+    assert sum(live.counts.values()) == 1  # the session counts once
+    console = Console(file=io.StringIO(), width=120)
+    console.print(live._render())
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert (
+        "abcd[red]x" in text and "3.2" in text and "playAudio 3" in text and "by plivo 1000" in text
+    )
+    out = io.StringIO()
+    lines = LineDisplay(stream=out)
+    lines.thread.start()
+    for phase in ("open", "update", "close"):
+        lines.publish(StreamEvent("t", "stream", "WS", "/s", session="S1", phase=phase))
+    lines.queue.put(None)
+    lines.thread.join(5)
+    assert [line.split()[2] for line in out.getvalue().splitlines()] == ["open", "close"]
+
+
+def test_stream_signature_accepts_the_scheme_plivo_signed() -> None:
+    from plivocb.streams.ws import check_signature
+
+    public = "https://abc.ngrok.app/stream"
+    for signed_as in (public, "http://abc.ngrok.app/stream", "wss://abc.ngrok.app/stream"):
+        headers = signature.signed_headers("GET", signed_as, {}, TOKEN)
+        check = check_signature(headers, public, TOKEN)
+        assert check.verdict == "valid", signed_as
+        assert (check.detail == "") == (signed_as == public)
+    bad = signature.signed_headers("GET", "https://other.app/stream", {}, TOKEN)
+    assert check_signature(bad, public, TOKEN).verdict == "invalid"

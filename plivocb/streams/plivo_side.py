@@ -59,6 +59,7 @@ class PlivoSide:
         self.sequence = 0
         self.play_until = 0.0
         self.pending: set[asyncio.Task[None]] = set()
+        self.stopped = False  # after `stop`, Plivo answers nothing more
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -75,6 +76,8 @@ class PlivoSide:
             await self.send(json.dumps(event))
 
     def _schedule(self, delay: float, event: dict[str, Any]) -> None:
+        if self.stopped:
+            return
         task = asyncio.create_task(self._answer(delay, event))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
@@ -119,6 +122,11 @@ class PlivoSide:
                 task.cancel()
             self.play_until = now
             self._schedule(0.0, {"event": "clearedAudio", "streamId": self.stream_id})
+
+    async def stop(self) -> None:
+        """The stream is ending: drop answers not sent yet (their audio never played)."""
+        self.stopped = True
+        await self.drain()
 
     async def drain(self) -> None:
         for task in list(self.pending):

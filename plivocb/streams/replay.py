@@ -199,6 +199,8 @@ async def _run(
                 plivo.saw_sequence(parsed.get("sequenceNumber"))
                 if frame.event == "start" and not plivo.stream_id:
                     plivo.stream_id = protocol.stream_id(parsed)
+            if frame.event == "stop":
+                await plivo.stop()
             try:
                 await send(frame.data)
             except (ConnectionError, aiohttp.ClientError, RuntimeError):
