@@ -91,7 +91,7 @@ class StreamEvent(CallbackEvent):
             self.file,
             self.note,
         ]
-        return "  ".join(p for p in parts if p)
+        return visible("  ".join(p for p in parts if p))  # stream IDs, paths: peer data
 
 
 @dataclass
@@ -246,13 +246,13 @@ class LiveDisplay:
             streams.add_column(column, overflow="ellipsis", no_wrap=True)
         for row in list(self.streams.values()):
             streams.add_row(
-                Text(row.stream_id[:12] or "(no start)"),
-                Text(row.path),
+                Text(visible(row.stream_id[:12] or "(no start)")),
+                Text(visible(row.path)),
                 f"{row.seconds_in:.1f}",
                 f"{row.seconds_out:.1f}",
-                Text(row.app_events),
-                row.verdict,
-                Text(row.close_reason or "open"),
+                Text(visible(row.app_events)),
+                Text(visible(row.verdict)),
+                Text(visible(row.close_reason or "open")),
             )
         return Group(header, table, streams)
 

@@ -485,7 +485,7 @@ def test_live_view_keeps_one_updating_row_per_session() -> None:
                 "/stream",
                 session="S1",
                 phase=phase,
-                stream_id="abcd[red]x",
+                stream_id="abcd[red]x\x1b[2J",
                 seconds_in=seconds,
                 seconds_out=seconds / 2,
                 app_events="playAudio 3, checkpoint 1",
@@ -498,7 +498,11 @@ def test_live_view_keeps_one_updating_row_per_session() -> None:
     console.print(live._render())
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert (
-        "abcd[red]x" in text and "3.2" in text and "playAudio 3" in text and "by plivo 1000" in text
+        "abcd[red]x" in text
+        and "\x1b" not in text
+        and "3.2" in text
+        and "playAudio 3" in text
+        and "by plivo 1000" in text
     )
     out = io.StringIO()
     lines = LineDisplay(stream=out)

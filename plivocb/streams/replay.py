@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import WSMsgType
 
-from plivocb import signature
+from plivocb import proxy_headers, signature
 from plivocb.errors import UsageError
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import HOP_BY_HOP
@@ -52,12 +52,17 @@ def stream_url(opts: ReplayOptions, fx: Fixture) -> str:
 def handshake_headers(
     opts: ReplayOptions, fx: Fixture, url: str
 ) -> tuple[list[tuple[str, str]], bool]:
-    """The recorded handshake headers, re-signed (GET, no params) for the http(s) form of `url`."""
-    headers = [(k, v) for k, v in fx.request.headers if k.lower() not in DROP]
+    """The recorded handshake headers, retargeted like callbacks' (Host, X-Forwarded-*), and
+    re-signed (GET, no params) for the http(s) form of `url`."""
+    kept = [(k, v) for k, v in fx.request.headers if k.lower() not in DROP - {"host"}]
+    headers = proxy_headers.retarget(kept, http_url(url), opts.keep_headers)
     if not (opts.sign and opts.auth_token):
         return headers, False
     headers = signature.strip_signature_headers(headers)
-    headers.extend(signature.signed_headers("GET", http_url(url), {}, opts.auth_token).items())
+    fresh = signature.signed_headers(
+        "GET", http_url(url), {}, opts.auth_token, opts.main_auth_token
+    )
+    headers.extend(fresh.items())
     return headers, True
 
 
