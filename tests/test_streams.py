@@ -288,7 +288,9 @@ async def test_replay_against_the_bot_keeps_order_pacing_and_signs(
     assert {f["event"] for f in live} == {"playedStream", "clearedAudio"}  # answered live
     got = [f for _, f in seen.frames if f not in live]
     assert got == sent  # same events, same order, audio rebuilt byte for byte
-    # pacing: each frame's offset from the first within 10 % (and 10 ms of jitter) of recorded
+    # pacing: the whole span within 10 % of the recorded one, and each frame's offset from the
+    # first within 10 % plus a scheduling allowance (2 shared cores: one late wake-up is ~20 ms;
+    # frames are scheduled on absolute offsets, so lateness never accumulates)
     arrivals = [t for t, f in seen.frames if f not in live]
     recorded = [
         f.t for f in SessionReader(next(iter(iter_paths([str(out)])))).frames() if f.source == PLIVO
@@ -296,8 +298,10 @@ async def test_replay_against_the_bot_keeps_order_pacing_and_signs(
     for arrival, rec in zip(arrivals, recorded, strict=True):
         assert (
             abs((arrival - arrivals[0]) * 1000 - (rec - recorded[0]))
-            <= 0.1 * (rec - recorded[0]) + 10
+            <= 0.1 * (rec - recorded[0]) + 30
         )
+    span, recorded_span = (arrivals[-1] - arrivals[0]) * 1000, recorded[-1] - recorded[0]
+    assert abs(span - recorded_span) <= 0.1 * recorded_span, (span, recorded_span)
     # what the app sent back was recorded as a new stream fixture
     [copy] = list(iter_paths([str(tmp_path / "replayed")]))
     assert [json.loads(f.data) for f in SessionReader(copy).frames() if f.source == "app"] == [
