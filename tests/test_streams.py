@@ -529,3 +529,17 @@ def test_stream_signature_accepts_the_scheme_plivo_signed() -> None:
         assert (check.detail == "") == (signed_as == public)
     bad = signature.signed_headers("GET", "https://other.app/stream", {}, TOKEN)
     assert check_signature(bad, public, TOKEN).verdict == "invalid"
+
+
+async def test_forwarding_to_itself_is_refused_not_looped(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    config = CatcherConfig(out_dir=tmp_path / "rec", forward_to="http://127.0.0.1:9")
+    client = await aiohttp_client(create_app(config))
+    config.public_base = config.forward_to = str(client.make_url("")).rstrip("/")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await client.ws_connect("/stream", headers={"Authorization": "Bearer secret"})
+    assert info.value.status == 502
+    [fx] = [load(p) for p in iter_paths([str(config.out_dir)])]  # the inner attempt is not recorded
+    assert fx.response is not None and "(508)" in fx.response.error
+    assert fx.request.header("Authorization") == "[removed]"

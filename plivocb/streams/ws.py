@@ -107,7 +107,7 @@ def install(app: web.Application) -> None:
 
 
 def _forward_headers(request: web.Request, public_base: str) -> list[tuple[str, str]]:
-    drop = HOP_BY_HOP | WS_HANDSHAKE_HEADERS
+    drop = HOP_BY_HOP | WS_HANDSHAKE_HEADERS | {"x-plivocb-loop"}
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in drop]
     parts = urlsplit(public_base)
     headers += [
@@ -129,7 +129,8 @@ def _app_events(recorder: SessionRecorder) -> str:
 
 async def handle_stream(request: web.Request) -> web.StreamResponse:
     """Route target for any WebSocket upgrade the catcher receives."""
-    from plivocb.catcher import CONFIG, DISPLAY, SESSION, STATS
+    from plivocb.catcher import CONFIG, DISPLAY, GUARD, SESSION, STATS, _recorded_header
+    from plivocb.forward import LOOP_HEADER, forward_target, without_credentials
 
     config, stats, display = request.app[CONFIG], request.app[STATS], request.app[DISPLAY]
     started = time.perf_counter()
@@ -149,6 +150,9 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
             **kw,  # type: ignore[arg-type]
         )
 
+    marks = [v for k, v in request.headers.items() if k.lower() == LOOP_HEADER.lower()]
+    if config.instance in (m.strip() for mark in marks for m in mark.split(",")):
+        return web.Response(status=508, text="plivocb: forwarding loop\n")
     if config.strict and sig.verdict in ("invalid", "unsigned"):
         display.publish(
             event("close", status=403, note="strict: rejected", session=str(id(request)))
@@ -164,7 +168,7 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
     upstream: aiohttp.ClientWebSocketResponse | None = None
     forwarded_to = error = ""
     if config.forward_to:
-        forwarded_to = ws_url(config.forward_to.rstrip("/")) + request.raw_path
+        forwarded_to = ws_url(forward_target(config.forward_to, request.raw_path))
         protocols = [
             p.strip()
             for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
@@ -174,7 +178,10 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
             async with asyncio.timeout(config.forward_timeout):
                 upstream = await request.app[SESSION].ws_connect(
                     forwarded_to,
-                    headers=_forward_headers(request, config.public_base),
+                    headers=[
+                        *_forward_headers(request, config.public_base),
+                        (LOOP_HEADER, ", ".join([*marks, config.instance])),
+                    ],
                     protocols=protocols,
                     max_msg_size=config.max_body,
                     autoping=True,
@@ -199,13 +206,18 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
             public_url,
             request.raw_path.split("?", 1)[0],
             request.query_string,
-            tuple((k, _clean(v)) for k, v in request.headers.items()),
+            tuple(_recorded_header(k, v) for k, v in request.headers.items()),
             b"",
         ),
         params=parse_query(request.query_string),
         signature=Signature(sig.verdict, sig.family, sig.detail),
         response=Response(
-            status, "", "", round((time.perf_counter() - started) * 1000, 3), forwarded_to, error
+            status,
+            "",
+            "",
+            round((time.perf_counter() - started) * 1000, 3),
+            without_credentials(forwarded_to),
+            error,
         ),
     )
     if config.redactor is not None:
@@ -231,6 +243,8 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
 
     await server.prepare(request)
     sessions.open.add(server)
+    guard = request.app[GUARD]
+    guard.busy.add(request.transport)  # a live session is never an idle connection to evict
     display.publish(
         event("open", session=key, status=101, forward="101" if upstream else "", file=key)
     )
@@ -266,6 +280,7 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
         finally:
             ticker.cancel()
             sessions.open.discard(server)
+            guard.busy.discard(request.transport)
             if upstream is not None and not upstream.closed:
                 await upstream.close(code=code or 1000)
             if not server.closed:
