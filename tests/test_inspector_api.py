@@ -285,6 +285,16 @@ async def test_a_deleted_fixture_is_gone_not_a_crash(api: Any) -> None:
     assert resp.status == 410 and "cannot be read" in (await resp.json())["error"]
 
 
+async def test_download_name_cannot_break_the_header(api: Any, tmp_path: Path) -> None:
+    fx = make_fixture(ANSWER, "/answer", seconds=5)
+    path = tmp_path / 'odd "name";\u00e9.toml'
+    path.write_text(fxmod.to_toml(fx))
+    entry = api.inspector.store.add(path, fx)
+    resp = await api.get(f"/api/callbacks/{entry.id}/fixture", headers=H)
+    assert resp.status == 200
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="odd__name___.toml"'
+
+
 def test_store_keeps_a_bounded_index(tmp_path: Path) -> None:
     store = Store(capacity=2)
     paths = write_set(tmp_path)
@@ -307,12 +317,17 @@ async def test_inspect_command_serves_fixtures_until_interrupted(
     import aiohttp
 
     write_set(tmp_path)
+    (tmp_path / "zz-broken\x1b[2J.toml").write_text("not = [toml")
     proc = await _inspect(str(tmp_path), "--port", "0")
     try:
         assert proc.stdout is not None
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         url = re.search(r"inspector on (http://127\.0\.0\.1:\d+/\?token=\S+)", line)
         assert url, line
+        lines = [(await proc.stdout.readline()).decode() for _ in range(2)]
+        assert lines[0].startswith("  callbacks    3 from ")
+        assert lines[1].startswith("  skipped      1 unreadable: ") and "zz-broken" in lines[1]
+        assert "\x1b" not in lines[1] and "\\x1b" in lines[1]  # shown, not obeyed
         base, token = url.group(1).split("/?token=")
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{base}/api/callbacks?token={token}") as resp:

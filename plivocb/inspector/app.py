@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import ipaddress
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -258,10 +259,14 @@ async def download(request: web.Request) -> web.StreamResponse:
         body=data,
         headers={
             "Content-Type": "application/toml",
-            # fixture names are [A-Za-z0-9._-] (fixture.file_name); quoted all the same
-            "Content-Disposition": f'attachment; filename="{entry.path.name}"',
+            "Content-Disposition": f'attachment; filename="{_safe_name(entry.path.name)}"',
         },
     )
+
+
+def _safe_name(name: str) -> str:
+    """Recorded names are already [A-Za-z0-9._-]; a hand-named file must not break the header."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:200] or "fixture.toml"
 
 
 async def info(request: web.Request) -> web.StreamResponse:

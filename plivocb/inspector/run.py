@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 
+from plivocb.inert import visible
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector
 from plivocb.inspector.serve import new_token, start
@@ -22,7 +23,7 @@ async def serve_fixtures(
 ) -> int:
     """Serve the inspector over `paths`; returns how many callbacks it indexed."""
     store = Store()
-    count = await asyncio.to_thread(store.load_paths, paths)
+    count, problems = await asyncio.to_thread(store.load_paths, paths)
     inspector = Inspector(store, new_token(), Target(to, auth_token, timeout))
     running = await start(inspector, port)
     stop = stop or asyncio.Event()
@@ -33,10 +34,11 @@ async def serve_fixtures(
     lines = [
         f"plivocb inspector on {running.url}",
         f"  callbacks    {count} from {', '.join(paths)}",
+        *([f"  skipped      {len(problems)} unreadable: {problems[0]}"] if problems else []),
         f"  replays      to {to or 'a URL typed in the page'}, {signing}",
         "  Ctrl-C to stop",
     ]
-    print("\n".join(lines), file=sys.stdout, flush=True)
+    print("\n".join(visible(line) for line in lines), file=sys.stdout, flush=True)
     try:
         await stop.wait()
     finally:

@@ -154,6 +154,7 @@
       (state.total !== state.count ? " matching (" + state.count + " in all)" : "") + " callbacks";
     $("empty").hidden = state.rows.length > 0;
     $("more").hidden = state.rows.length >= state.total;
+    performance.mark("plivocb:render"); // bench/inspector.py times first paint and filters by it
   }
 
   function renderGroups(table, first) {
@@ -230,7 +231,7 @@
   function renderSignature(s) {
     const box = $("d-sig");
     box.replaceChildren(
-      el("p", {}, el("span", { class: "badge v-" + s.verdict, text: s.verdict }), " ", s.family ? s.family.toUpperCase() + " " : "", s.detail || ""),
+      el("p", {}, el("span", { class: "badge v-" + s.verdict, text: s.verdict }), " ", s.family ? "(" + s.family + ") " : "", s.detail || ""),
     );
     box.append(line("URL checked", s.checked_url));
     box.append(line("scheme / host / port / path", s.scheme + " / " + s.host + " / " + s.port + " / " + s.path));
