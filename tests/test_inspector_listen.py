@@ -108,3 +108,22 @@ async def test_inspect_port_taken_moves_to_the_next_free_one(tmp_path: Path) -> 
             await running.close()
     finally:
         await holder.cleanup()
+
+
+async def test_feed_indexes_each_recorded_file_once(tmp_path: Path) -> None:
+    from plivocb import fixture as fxmod
+    from plivocb.display import CallbackEvent
+    from plivocb.inspector.serve import Feed
+    from plivocb.inspector.store import Store
+    from tests.helpers import make_fixture
+
+    path = fxmod.save(make_fixture(ANSWER), tmp_path)
+    store = Store()
+    feed = Feed(store, tmp_path)
+    for _ in range(3):  # a stream session publishes open, updates and close for one file
+        feed.publish(CallbackEvent("t", "answer", "POST", "/answer", file=path.name))
+    feed.publish(CallbackEvent("t", "rejected", "POST", "/answer", status=413))  # no file
+    feed.publish(CallbackEvent("t", "answer", "POST", "/x", file="gone.toml"))
+    assert feed.task is not None
+    await feed.task
+    assert [e.path for e in store.entries] == [path] and feed.unreadable == 1

@@ -94,14 +94,17 @@ class Feed:
         self.pending: list[Path] = []
         self.task: asyncio.Task[None] | None = None
         self.unreadable = 0
+        self.seen: set[str] = set()  # a stream session publishes open/update/close for one file
 
     def start(self, banner: Banner) -> None:
         return None
 
     def publish(self, event: CallbackEvent) -> None:
-        if not event.file:  # rejected or unwritten: nothing on disk to show
+        name = event.file
+        if not name or name in self.seen:  # rejected/unwritten, or already indexed
             return
-        self.pending.append(self.out_dir / event.file)
+        self.seen.add(name)
+        self.pending.append(self.out_dir / name)
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._drain())
 
