@@ -474,3 +474,39 @@ async def test_realtime_waits_for_real(aiohttp_server: Any) -> None:
     started = time.monotonic()
     await simulate(app)
     assert time.monotonic() - started < 1.0  # the virtual clock does not sleep
+
+
+async def test_record_session_reports_at_hangup(aiohttp_server: Any) -> None:
+    app = await serve(aiohttp_server, {})
+    app.routes["/answer"] = doc(
+        f"<Record recordSession='true' action='{app.url('/rec')}' redirect='false' "
+        f"callbackUrl='{app.url('/ready')}'/><Speak>one two three four five</Speak>"
+    )
+    await simulate(app)
+    assert app.paths() == ["/answer", "/rec", "/ready", "/hangup"]
+    first, ready = app.received[1].params, app.received[2].params
+    assert first["RecordingDuration"] == "-1"  # session recordings report later
+    assert ready["RecordingDuration"] == "2"  # the whole call after the Record element
+    assert ready["RecordingID"] == first["RecordingID"]
+
+
+async def test_dial_time_limit_and_max_duration_end_the_bridge(aiohttp_server: Any) -> None:
+    app = await serve(aiohttp_server, {})
+    app.routes["/answer"] = doc(
+        f"<Dial timeLimit='10' callbackUrl='{app.url('/ev')}'><Number>1</Number></Dial>"
+        f"<Dial callbackUrl='{app.url('/ev')}'><Number>2</Number></Dial>"
+    )
+    t = await simulate(app, dials=["answered:60", "answered:600"], max_duration=100)
+    hangups = [r.params for r in app.by_path("/ev") if r.params["DialAction"] == "hangup"]
+    assert hangups[0]["DialBLegHangupCauseCode"] == "6000"  # timeLimit cut the first bridge
+    assert hangups[0]["DialBLegDuration"] == "10"
+    assert hangups[1]["DialBLegTo"] == "2"  # the second bridge ends with the call
+    assert t.hangup_code == 6000 and t.duration_s == 100
+
+
+async def test_invalid_action_method_is_7032(aiohttp_server: Any) -> None:
+    app = await serve(aiohttp_server, {})
+    app.routes["/answer"] = doc(f"<GetDigits action='{app.url('/a')}' method='PUT'/>")
+    t = await simulate(app, inputs=["1#"])
+    assert app.paths() == ["/answer", "/hangup"]
+    assert t.hangup_code == 7032 and not t.ok
