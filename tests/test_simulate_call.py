@@ -119,9 +119,11 @@ async def test_get_digits_no_input_retries_then_falls_through(aiohttp_server: An
 async def test_get_digits_invalid_digit_is_a_failed_try(aiohttp_server: Any) -> None:
     app = await serve(aiohttp_server, {})
     app.routes["/answer"] = doc(
-        f"<GetDigits action='{app.url('/menu')}' validDigits='12' retries='2' numDigits='1'/>"
+        f"<GetDigits action='{app.url('/menu')}' validDigits='12' retries='2' numDigits='1' "
+        "invalidDigitsSound='https://a/invalid.mp3'/>"
     )
-    await simulate(app, inputs=["9", "2"])
+    t = await simulate(app, inputs=["9", "2"])
+    assert t.heard == ["Play: https://a/invalid.mp3"]
     assert app.paths() == ["/answer", "/menu", "/hangup"]
     assert app.received[1].params["Digits"] == "2"
 

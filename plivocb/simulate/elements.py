@@ -185,6 +185,10 @@ async def _gather(call: Call, el: ET.Element, tag: str) -> ET.Element | None:
             await call.clock.advance(len(given.value) * durations.DIGIT_SECONDS)
             if valid is not None and any(d not in valid for d in digits):
                 call.emit("note", f"{tag}: {digits!r} has keys outside validDigits={valid!r}")
+                sound = el.get("invalidDigitsSound")
+                if sound:
+                    call.emit("heard", f"Play: {sound}")
+                    await call.clock.advance(durations.PLAY_SECONDS_PER_LOOP)
                 continue
             if not digits:
                 call.emit("note", f"{tag}: no digits before the finish key")
