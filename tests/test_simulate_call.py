@@ -506,9 +506,19 @@ async def test_dial_time_limit_and_max_duration_end_the_bridge(aiohttp_server: A
     assert t.hangup_code == 6000 and t.duration_s == 100
 
 
-async def test_invalid_action_method_is_7032(aiohttp_server: Any) -> None:
+async def test_invalid_action_method_fails_the_document(aiohttp_server: Any) -> None:
+    # Plivo's hangup table has 7032 "Invalid Method For Action URL"; the project's strict
+    # checker (plivocb.plivoxml) already rejects method="PUT" in the document, so it is 8011.
     app = await serve(aiohttp_server, {})
     app.routes["/answer"] = doc(f"<GetDigits action='{app.url('/a')}' method='PUT'/>")
     t = await simulate(app, inputs=["1#"])
     assert app.paths() == ["/answer", "/hangup"]
-    assert t.hangup_code == 7032 and not t.ok
+    assert t.hangup_code == 8011 and not t.ok
+    assert "method" in t.app_errors[0]
+
+
+async def test_xml_warnings_are_noted_and_the_call_goes_on(aiohttp_server: Any) -> None:
+    app = await serve(aiohttp_server, {"/answer": doc("<Speak colour='red'>Hi</Speak>")})
+    t = await simulate(app)
+    assert t.heard == ["Speak: Hi"] and t.ok and t.hangup_code == 4010
+    assert any(e.type == "note" and "no attribute 'colour'" in e.text for e in t.events)

@@ -169,12 +169,16 @@ class Sender:
             exchange.problems.append(f"{attempt.error}{tries}")
         elif attempt.category:
             exchange.problems.append(f"answered HTTP {attempt.status}{tries}")
-        elif wants_xml:
-            exchange.problems.extend(
-                f"invalid Plivo XML: {p}"
-                for p in plivoxml.errors(attempt.body, attempt.content_type or "")
-            )
+        warnings: list[str] = []
+        if wants_xml and not exchange.problems:
+            for problem in plivoxml.check(attempt.body, attempt.content_type or ""):
+                if problem.severity == plivoxml.ERROR:
+                    exchange.problems.append(f"invalid Plivo XML: {problem}")
+                else:
+                    warnings.append(f"XML warning from {exchange.step}: {problem}")
         self._record(exchange)
+        for warning in warnings:  # Plivo runs the document anyway
+            self.emit("note", warning, None)
         return exchange
 
     async def notify(
