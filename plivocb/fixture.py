@@ -25,6 +25,8 @@ try:  # tomli's compiled wheels parse ~4x faster than the pure-Python stdlib tom
 except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
     import tomllib as toml_reader  # type: ignore[no-redef]
 from plivocb.errors import FixtureError, UsageError
+from plivocb.inert import visible
+from plivocb.safe_files import Skip, UnreadableFile, not_regular, read_regular, skip_to_stderr, walk
 
 FORMAT_KEY = "plivocb_fixture"
 FORMAT_VERSION = 1
@@ -85,6 +87,29 @@ class Fixture:
 
 
 # ---------------------------------------------------------------- TOML conversion
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")  # RFC 9110 token: methods, header names
+_BREAKS = re.compile("[\r\n\x00]")
+
+
+def request_problem(req: Request) -> str:
+    """Why this request cannot be sent as recorded ("" when it can): replay must not be steered.
+
+    A CR/LF would split the request line or a header; a path not starting with `/` (e.g.
+    `@127.0.0.1:18101/x`) would change the host once appended to `--to`.
+    """
+    if not _TOKEN.fullmatch(req.method):
+        return f"request.method {req.method!r:.40} is not an HTTP method"
+    if not req.path.startswith("/") or _BREAKS.search(req.path):
+        return f"request.path {req.path!r:.60} must start with / and hold no CR, LF or NUL"
+    if _BREAKS.search(req.query) or "#" in req.query:
+        return "request.query holds a CR, LF, NUL or #"
+    for name, value in req.headers:
+        if not _TOKEN.fullmatch(name):
+            return f"request.headers: {name!r:.40} is not a header name"
+        if _BREAKS.search(value):
+            return f"request.headers.{name} holds a CR, LF or NUL"
+    return ""
 
 
 def _body_out(body: bytes) -> dict[str, str]:
@@ -188,6 +213,15 @@ def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
         )
     kind = r.get(data, "kind", str, "")
     received = r.get(data, "received_at", datetime, "")
+    if received.tzinfo is None or received.utcoffset() is None:
+        raise r.fail(
+            f"received_at {received.isoformat()} has no UTC offset (write e.g. "
+            "2026-11-26T22:40:01Z): naive and aware times cannot be ordered together"
+        )
+    try:
+        received.astimezone(UTC)
+    except OverflowError:
+        raise r.fail(f"received_at {received.isoformat()} is out of range in UTC") from None
     req = r.table("request")
     assert req is not None
     encoding = r.get(req, "body_encoding", str, "request.", "utf-8")
@@ -215,6 +249,9 @@ def from_dict(data: dict[str, Any], source: object = "<fixture>") -> Fixture:
         headers=tuple(headers),
         body=body,
     )
+    problem = request_problem(request)
+    if problem:
+        raise r.fail(problem)
     params: dict[str, list[str]] = {}
     for key, value in (r.table("params", required=False) or {}).items():
         values = [value] if isinstance(value, str) else value
@@ -262,6 +299,10 @@ def from_toml(text: str, source: object = "<fixture>") -> Fixture:
     try:
         data = toml_reader.loads(text)
     except toml_reader.TOMLDecodeError as exc:
+        raise FixtureError(source, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise FixtureError(source, "not valid TOML: nested deeper than the parser allows") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date the datetime type cannot hold
         raise FixtureError(source, f"not valid TOML: {exc}") from None
     return from_dict(data, source)
 
@@ -338,12 +379,19 @@ def write_in_place(fx: Fixture, path: Path) -> None:
 
 
 def load(path: Path) -> Fixture:
+    """One fixture file: regular, bounded, UTF-8 named and encoded, or a FixtureError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FixtureError(
+            visible(str(path)), "file name is not valid UTF-8", "rename the file"
+        ) from None
+    try:
+        text = read_regular(path).decode("utf-8")
     except UnicodeDecodeError:
         raise FixtureError(path, "is not UTF-8 text") from None
-    except OSError as exc:
-        raise FixtureError(path, f"cannot be read: {exc.strerror}") from None
+    except UnreadableFile as exc:
+        raise FixtureError(path, exc.reason) from None
     return from_toml(text, path)
 
 
@@ -351,34 +399,33 @@ def is_fixture_name(name: str) -> bool:
     return name.endswith(".toml") and not name.startswith(".")
 
 
-def iter_paths(specs: Iterable[str]) -> Iterator[Path]:
-    """Fixture files named by files, directories (sorted, not recursive into dot dirs) or globs."""
+def iter_paths(specs: Iterable[str], on_skip: Skip = skip_to_stderr) -> Iterator[Path]:
+    """Fixture files named by files, directories (sorted, not recursive into dot dirs) or globs.
+
+    FIFOs, devices, symlink loops and symlinks leading outside a given directory are skipped
+    with a message through `on_skip`, never opened.
+    """
     for spec in specs:
         path = Path(spec)
         if path.is_dir():
-            yield from _walk(path)
+            yield from walk(path, is_fixture_name, on_skip)
         elif path.is_file():
             yield path
+        elif path.exists() or path.is_symlink():
+            on_skip(path, not_regular(path) or "not a regular file")
         elif glob.has_magic(spec):
             for match in sorted(glob.iglob(spec, recursive=True)):
                 p = Path(match)
                 if p.is_dir():
-                    yield from _walk(p)
+                    yield from walk(p, is_fixture_name, on_skip)
                 elif is_fixture_name(p.name):
-                    yield p
+                    problem = not_regular(p)
+                    if problem:
+                        on_skip(p, problem)
+                    else:
+                        yield p
         else:
             raise UsageError(
                 f"no such file or directory: {spec}",
                 "check the path; `plivocb listen` records to fixtures/recorded by default",
             )
-
-
-def _walk(directory: Path) -> Iterator[Path]:
-    entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(Path(entry.path))
-        elif is_fixture_name(entry.name):
-            yield Path(entry.path)

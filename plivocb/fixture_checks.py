@@ -44,6 +44,6 @@ def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:
         if fx.kind == "stream":  # a <Stream> session: its frames live beside the TOML file
             from plivocb.streams.record import problems
 
-            yield path, problems(path)
+            yield path, [Problem("", text, ERROR) for text in problems(path)]
             continue
         yield path, fixture_problems(fx)

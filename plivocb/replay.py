@@ -8,6 +8,7 @@ read one by one, so memory stays bounded however many there are.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -20,13 +21,17 @@ import aiohttp
 from plivocb import checks, proxy_headers, signature
 from plivocb.callbacks import reply, short_id
 from plivocb.checks import StatusSpec
-from plivocb.errors import UsageError
+from plivocb.errors import FixtureError, UsageError
 from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
-from plivocb.form import HOP_BY_HOP, encode_form
+from plivocb.form import HOP_BY_HOP, decode_text, encode_form
+from plivocb.plivoxml import MAX_XML_BYTES
 
 # aiohttp sets its own Accept-Encoding and decodes what comes back. Host is set by
 # proxy_headers.retarget (the target's, unless --keep-header Host).
 DROP_HEADERS = (HOP_BY_HOP - {"host"}) | {"accept-encoding"}
+
+
+MAX_RECORDED_WAIT = 3600.0  # seconds --timing recorded may pause between two fixtures
 
 
 @dataclass
@@ -43,7 +48,8 @@ class ReplayOptions:
     concurrency: int = 4
     timing: str = "fast"
     speed: float = 1.0
-    timeout: float = 10.0
+    timeout: float = 10.0  # the whole exchange: connect, send, read and check
+    max_response: int = 1 << 20  # bytes of response body read (after decompression)
     expect_status: StatusSpec = field(default_factory=lambda: StatusSpec.parse("2xx"))
     check_xml: bool = True
     compare: bool = False
@@ -190,6 +196,15 @@ def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
             if _wanted(opts, fx):
                 order.append((fx.received_at, index, path))
         order.sort(key=lambda item: (item[0], item[1]))
+        for (before, _, _), (after, _, path) in itertools.pairwise(order):
+            wait = (after - before).total_seconds() / opts.speed
+            if wait > MAX_RECORDED_WAIT:
+                raise FixtureError(
+                    path,
+                    f"received_at {after.isoformat()} comes {wait:.0f} s after the fixture before "
+                    f"it (at --speed {opts.speed:g}); --timing recorded would wait that long",
+                    "use --timing fast, a higher --speed, or fix received_at",
+                )
         for _, _, path in order:
             yield path, load(path)
         return
@@ -217,20 +232,21 @@ async def send_one(
     )
     started = time.perf_counter()
     try:
-        async with session.request(
-            prepared.method,
-            prepared.url,
-            data=prepared.body if prepared.method != "GET" else None,
-            headers=prepared.headers,
-            allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=opts.timeout),
-        ) as resp:
-            raw = await resp.read()
-            result.status = resp.status
-            content_type = resp.headers.get("Content-Type", "")
-            body = raw.decode(resp.charset or "utf-8", errors="replace")
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            result.response_type, result.response_body = content_type, body
+        async with asyncio.timeout(opts.timeout):  # the whole exchange, reading included
+            async with session.request(
+                prepared.method,
+                prepared.url,
+                data=prepared.body if prepared.method != "GET" else None,
+                headers=prepared.headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=opts.timeout),
+            ) as resp:
+                raw, complete = await _read_bounded(resp, opts.max_response)
+                result.status = resp.status
+                content_type = resp.headers.get("Content-Type", "")
+                body = decode_text(raw, resp.charset)
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                result.response_type, result.response_body = content_type, body
     except TimeoutError:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         result.reasons.append(f"timed out after {opts.timeout:g} s")
@@ -244,17 +260,32 @@ async def send_one(
         return result
     result.elapsed_ms = elapsed_ms
     result.reasons.extend(checks.check_status(opts.expect_status, resp.status))
+    if not complete:
+        result.reasons.append(
+            f"response body over --max-response ({opts.max_response} bytes, counted after "
+            "decompression): stopped reading"
+        )
+    big = len(raw) > MAX_XML_BYTES  # not parsed or diffed: Plivo itself would refuse it
     if opts.check_xml:
         expected = reply(fx.kind, prepared.params)
-        result.reasons.extend(checks.check_reply(expected, body, content_type))
+        if expected != "none" and (big or not complete):
+            result.reasons.append(f"XML: body is over Plivo's 100 KB limit ({len(raw)}+ bytes)")
+        elif expected != "none":
+            result.reasons.extend(checks.check_reply(expected, body, content_type))
     if opts.compare:
         baseline = fx.response
         if baseline is None:
             result.skipped = "--compare: no recorded response to compare with (generated fixture)"
         elif not baseline.is_baseline:
             result.skipped = f"--compare: the recorded response was {_NOT_APP[baseline.origin]}"
+        elif big or not complete or len(baseline.body) > MAX_XML_BYTES:
+            if (baseline.status, baseline.body) != (resp.status, body):
+                result.reasons.append("response differs from the recording (too large to diff)")
         else:
             result.reasons.extend(checks.compare(baseline.status, baseline.body, resp.status, body))
+    checked = time.perf_counter() - started
+    if checked > opts.timeout:
+        result.reasons.append(f"exchange and checks took {checked:.1f} s, over --timeout")
     if opts.update_baseline:
         result.response = Response(
             resp.status,
@@ -265,6 +296,19 @@ async def send_one(
             origin="app",
         )
     return result
+
+
+async def _read_bounded(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of the (decompressed) body, and whether that was all of it."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), False
+        size += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks), True
 
 
 _NOT_APP = {

@@ -10,8 +10,16 @@ from plivocb.fixture import VERDICTS, Fixture, Request, Response, Signature
 
 text = st.text(max_size=40)
 values = st.lists(text, min_size=1, max_size=3)
+# What a request can carry on the wire (fixture.request_problem): no CR, LF or NUL in a path,
+# query or header value, a path starting with /, header names that are HTTP tokens.
+line = st.text(st.characters(blacklist_characters="\r\n\x00"), max_size=40)
+token = st.text(
+    "!#$%&'*+.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-",
+    min_size=1,
+    max_size=20,
+)
 # Repeated header names are grouped (HTTP does not order values across different names).
-headers = st.dictionaries(st.text(min_size=1, max_size=20), values, max_size=6).map(
+headers = st.dictionaries(token, st.lists(line, min_size=1, max_size=3), max_size=6).map(
     lambda d: tuple((k, v) for k, vs in d.items() for v in vs)
 )
 
@@ -41,8 +49,8 @@ def fixtures(draw: st.DrawFn, big: bool = False) -> Fixture:
         request=Request(
             method=draw(st.sampled_from(["GET", "POST", "PUT"])),
             public_url=draw(text),
-            path=draw(text),
-            query=draw(text),
+            path="/" + draw(line),
+            query=draw(line.map(lambda q: q.replace("#", ""))),
             headers=draw(headers),
             body=body,
         ),

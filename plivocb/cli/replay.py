@@ -71,7 +71,14 @@ def register(app: typer.Typer) -> None:
         speed: float = typer.Option(
             1.0, "--speed", help="With --timing recorded: 2 plays twice as fast."
         ),
-        timeout: float = typer.Option(10.0, "--timeout", help="Seconds per request."),
+        timeout: float = typer.Option(
+            10.0, "--timeout", help="Seconds per request: connect, send, read and check."
+        ),
+        max_response: int = typer.Option(
+            1 << 20,
+            "--max-response",
+            help="Response bytes read at most (after decompression); more fails the check.",
+        ),
         expect_status: str = typer.Option(
             "2xx", "--expect-status", help="Accepted statuses, e.g. 2xx or 200,204."
         ),
@@ -147,6 +154,8 @@ def register(app: typer.Typer) -> None:
             )
         if timing not in (None, "fast", "recorded"):
             raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
+        if max_response < 1:
+            raise UsageError("--max-response must be positive (bytes)")
         if concurrency < 1 or speed <= 0 or timeout <= 0 or first_response_ms <= 0:
             raise UsageError(
                 "--concurrency, --speed, --timeout and --first-response-ms must be positive"
@@ -175,6 +184,7 @@ def register(app: typer.Typer) -> None:
             stream_out=stream_out,
             speed=speed,
             timeout=timeout,
+            max_response=max_response,
             expect_status=StatusSpec.parse(expect_status),
             check_xml=check_xml,
             compare=compare,
