@@ -188,7 +188,8 @@ async def _answer(
 ) -> web.StreamResponse:
     stats = request.app[STATS]
     display = request.app[DISPLAY]
-    query = request.query_string
+    target = origin_form(request.raw_path)  # absolute-form targets keep only path and query
+    query = target.partition("?")[2]  # raw, as sent: request.query_string is percent-decoded
     content_type = request.headers.get("Content-Type", "")
     is_get = request.method.upper() == "GET"
     try:
@@ -197,7 +198,6 @@ async def _answer(
     except TooManyFields as exc:
         return _refuse(request, received, 400, f"{exc} (Plivo sends fewer than 100)")
     kind = classify({**query_params, **params} if not is_get else params, request.path)
-    target = origin_form(request.raw_path)  # absolute-form targets keep only path and query
     public_url = config.public_base + target
     sig = signature.check(
         request.headers, request.method, public_url, {} if is_get else params, config.auth_token

@@ -349,3 +349,12 @@ async def test_stalled_body_gets_408_within_the_body_timeout(
     assert reply.startswith(b"HTTP/1.1 408") and b"body not received within 0.5 s" in reply
     assert time.monotonic() - started < 3
     assert _recorded(tmp_path) == []
+
+
+async def test_query_is_recorded_raw_and_decoded_once(aiohttp_client: Any, tmp_path: Path) -> None:
+    client = await _catcher(aiohttp_client, tmp_path)
+    r = await client.get("/message?To=%2B14155550100&Text=a%26b%2541&Crlf=%0D%0A")
+    assert r.status == 200
+    (f,) = _recorded(tmp_path)
+    assert f.request.query == "To=%2B14155550100&Text=a%26b%2541&Crlf=%0D%0A"
+    assert f.params == {"To": ["+14155550100"], "Text": ["a&b%41"], "Crlf": ["\r\n"]}

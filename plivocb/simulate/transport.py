@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -243,7 +244,8 @@ class Sender:
             req_headers.append(("Content-Length", str(len(exchange.body))))
         fx = Fixture(
             kind=exchange.kind,
-            received_at=exchange.at,
+            # the simulated clock is naive UTC; fixtures need an offset (naive ones are refused)
+            received_at=exchange.at.replace(tzinfo=exchange.at.tzinfo or UTC),
             request=Request(
                 exchange.method,
                 exchange.url,
