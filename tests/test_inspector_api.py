@@ -170,6 +170,18 @@ async def test_bad_replay_requests_are_400_with_a_reason(
     assert api.dev.seen == []
 
 
+async def test_a_stream_session_is_not_replayed_as_http(api: Any, tmp_path: Path) -> None:
+    fx = make_fixture({"StreamID": "s1"}, "/stream", method="GET").with_(kind="stream")
+    entry = api.inspector.store.add(fxmod.save(fx, tmp_path), fx)
+    for action in ("replay", "curl"):
+        resp = await api.post(f"/api/callbacks/{entry.id}/{action}", headers=H, json={})
+        assert resp.status == 400 and "plivocb replay" in (await resp.json())["error"]
+    assert api.dev.seen == []
+    info = await get(api, "/api/info")
+    assert "stream" in info["kinds"] and "hangup" in info["kinds"]
+    assert info["verdicts"][:2] == ["valid", "valid-v2"]
+
+
 async def test_replay_without_any_target_says_what_to_do(api: Any) -> None:
     api.inspector.target = Target(None, TOKEN)
     resp = await api.post("/api/callbacks/1/replay", headers=H)

@@ -21,6 +21,7 @@ from plivocb import checks, plivoxml, replay, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
 from plivocb.fixture import Fixture
+from plivocb.streams.record import STREAM_KIND
 
 # Plivo's default read timeout for voice callback URLs is 40 s (`rt`, 100-40000 ms), connect
 # 2 s (`ct`); https://plivo.com/docs/voice/concepts/callback-configurations. Messaging
@@ -190,6 +191,11 @@ def parse_request(data: object) -> tuple[str | None, dict[str, str]]:
 def options(fx: Fixture, to: str | None, edits: dict[str, str], target: Target) -> Any:
     """ReplayOptions for one callback: a typed URL with a path is used as it is (plus the
     recorded query); a bare origin, or the forward target, gets the recorded path appended."""
+    if fx.kind == STREAM_KIND:
+        raise ActionError(
+            "a <Stream> session is replayed over WebSocket: "
+            "use `plivocb replay FILE --to ws://…` (the inspector replays HTTP callbacks)"
+        )
     chosen = to or target.default_to
     if not chosen:
         raise ActionError(

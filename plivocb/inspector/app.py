@@ -23,10 +23,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from plivocb.callbacks import KINDS
 from plivocb.errors import PlivocbError
 from plivocb.fixture import load
 from plivocb.inspector import actions
 from plivocb.inspector.store import Entry, Query, Store
+from plivocb.signature import VERDICTS
+from plivocb.streams.record import STREAM_KIND
 
 TOKEN_HEADER = "X-Plivocb-Token"
 ASSETS = {
@@ -277,6 +280,8 @@ async def info(request: web.Request) -> web.StreamResponse:
             "replay_to": inspector.target.default_to or "",
             "signing": bool(inspector.target.auth_token),
             "live": inspector.listening,
+            "kinds": [*KINDS, STREAM_KIND],
+            "verdicts": list(VERDICTS),
         }
     )
 

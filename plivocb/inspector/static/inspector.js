@@ -395,6 +395,9 @@
       return;
     }
     $("d-to").placeholder = state.info.replay_to || "type a URL, e.g. http://127.0.0.1:5000";
+    for (const [id, values] of [["f-kind", state.info.kinds], ["f-verdict", state.info.verdicts]]) {
+      $(id).append(...values.map((v) => el("option", { value: v, text: v })));
+    }
     $("filters").addEventListener("submit", (e) => { e.preventDefault(); load(false); });
     $("f-q").addEventListener("input", scheduleLoad);
     $("f-kind").addEventListener("change", () => load(false));
