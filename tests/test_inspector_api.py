@@ -182,6 +182,15 @@ async def test_a_stream_session_is_not_replayed_as_http(api: Any, tmp_path: Path
     assert info["verdicts"][:2] == ["valid", "valid-v2"]
 
 
+async def test_without_an_auth_token_replays_say_they_are_unsigned(api: Any) -> None:
+    api.inspector.target = Target(api.dev.base, None)
+    r = await (await api.post("/api/callbacks/1/replay", headers=H, json={})).json()
+    assert r["signed"] is False and api.dev.seen[-1]["valid"] is False
+    c = await (await api.post("/api/callbacks/1/curl", headers=H, json={})).json()
+    assert c["signed"] is False and "X-Plivo-Signature" not in c["command"]
+    assert (await get(api, "/api/info"))["signing"] is False
+
+
 async def test_replay_without_any_target_says_what_to_do(api: Any) -> None:
     api.inspector.target = Target(None, TOKEN)
     resp = await api.post("/api/callbacks/1/replay", headers=H)
@@ -191,7 +200,9 @@ async def test_replay_without_any_target_says_what_to_do(api: Any) -> None:
 
 async def test_copy_as_curl_is_freshly_signed_and_runs(api: Any) -> None:
     resp = await api.post("/api/callbacks/1/curl", headers=H, json={"set": {"Digits": "42"}})
-    command = (await resp.json())["command"]
+    data = await resp.json()
+    command = data["command"]
+    assert data["signed"] is True
     again = (await (await api.post("/api/callbacks/1/curl", headers=H, json={})).json())["command"]
     nonce = re.compile(r"X-Plivo-Signature-V3-Nonce: (\d+)")
     assert nonce.search(command).group(1) != nonce.search(again).group(1)  # type: ignore[union-attr]

@@ -249,7 +249,8 @@ async def curl_callback(request: web.Request) -> web.StreamResponse:
         command = actions.curl_command(fx, to, edits, request.app[INSPECTOR].target)
     except PlivocbError as exc:
         return _error(400, exc.message)
-    return web.json_response({"command": command})
+    signed = bool(request.app[INSPECTOR].target.auth_token)
+    return web.json_response({"command": command, "signed": signed})
 
 
 async def download(request: web.Request) -> web.StreamResponse:

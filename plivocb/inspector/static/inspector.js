@@ -335,11 +335,12 @@
     try {
       const r = await api("/api/callbacks/" + state.selected + "/curl", { json: actionBody(null) });
       $("curl-text").value = r.command;
+      const signing = r.signed ? "Each copy carries fresh nonces." : "NOT signed: no auth token (set PLIVO_AUTH_TOKEN).";
       try {
         await navigator.clipboard.writeText(r.command);
-        $("curl-note").textContent = "Copied to the clipboard. Each copy carries fresh nonces.";
+        $("curl-note").textContent = "Copied to the clipboard. " + signing;
       } catch (e) {
-        $("curl-note").textContent = "Select and copy the command above.";
+        $("curl-note").textContent = "Select and copy the command above. " + signing;
       }
     } catch (e) {
       $("curl-text").value = "";
