@@ -1,4 +1,4 @@
-"""Regenerate docs/inspector.png: the inspector over a few callbacks, an invalid one selected.
+"""Regenerate docs/inspector.png: a few callbacks grouped by call, one replayed with its diff.
 
 python docs/screenshot.py        # needs /usr/bin/chromium and playwright (the test extra)
 """
@@ -24,6 +24,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 ANSWER = (
     '<Response><GetDigits action="https://abc.ngrok.app/digits">'
     "<Speak>Press 1</Speak></GetDigits></Response>"
+)
+NEW_ANSWER = (
+    '<Response><GetDigits action="https://abc.ngrok.app/digits" numDigits="1">'
+    "<Speak>Press 1 for sales, 2 for support</Speak></GetDigits></Response>"
 )
 
 
@@ -64,27 +68,67 @@ def _delta(seconds: float) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def serve_app(ports: list[int]) -> None:
+    """A stand-in for the developer's app that now answers differently (for the replay diff)."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        return web.Response(text=NEW_ANSWER, content_type="text/xml")
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    ports.append(runner.addresses[0][1])
+    loop.run_forever()
+
+
 def main() -> None:
+    import os
+    import threading
+    import time
+
     from playwright.sync_api import sync_playwright
 
+    ports: list[int] = []
+    threading.Thread(target=serve_app, args=(ports,), daemon=True).start()
+    while not ports:
+        time.sleep(0.05)
     with tempfile.TemporaryDirectory() as tmp:
         write(Path(tmp))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "plivocb", "inspect", tmp, "--port", "0"],
+            [
+                sys.executable,
+                "-m",
+                "plivocb",
+                "inspect",
+                tmp,
+                "--port",
+                "0",
+                "--to",
+                f"http://127.0.0.1:{ports[0]}",
+            ],
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, "PLIVO_AUTH_TOKEN": TOKEN},
         )
         try:
             assert proc.stdout is not None
             url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
                 page.goto(url)
                 rows = page.locator("#callbacks tbody tr[data-id]")
                 rows.first.wait_for()
-                rows.filter(has_text="hangup").first.click()
-                page.get_by_role("table", name="Params").get_by_role("row").nth(2).wait_for()
+                rows.filter(has_text="answer").first.click()
+                page.get_by_role("button", name="Replay", exact=True).click()
+                page.locator("#r-summary").filter(has_text="→").wait_for()
+                page.get_by_label("Group by call").check()
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(OUT))
                 browser.close()
