@@ -7,6 +7,7 @@ to disk before its response is sent, so everything Plivo saw acknowledged is on 
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import secrets
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from aiohttp import web
 
 from plivocb import signature
 from plivocb.callbacks import classify, expects_xml, first, short_id
-from plivocb.display import CallbackEvent, Display, NullDisplay
+from plivocb.display import IGNORED_KIND, CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import (
     MAX_FIELDS,
@@ -46,6 +47,10 @@ DEFAULT_ANSWER_XML = (
     "</Response>\n"
 )
 EMPTY_XML = "<Response></Response>"
+# Requests a browser, crawler or health check makes, never Plivo: answered, not recorded.
+# "/" only for GET/HEAD without a query (a Plivo GET callback to the root carries params).
+IGNORED_PATHS = ("/favicon.ico", "/robots.txt", "/apple-touch-icon*.png")
+IGNORED_HINT = "GET /, /favicon.ico, /robots.txt, --ignore-path"
 # Credentials a client may send: never written to a fixture, with or without --redact.
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 REMOVED = "[removed]"
@@ -69,6 +74,7 @@ class CatcherConfig:
     max_connections: int = 0  # 0: just below the fd limit (guard.default_cap)
     notify: Callable[[str], None] | None = None  # one-line operational notices (cap hit…)
     instance: str = field(default_factory=lambda: secrets.token_hex(8))  # loop marker value
+    ignore_paths: tuple[str, ...] = IGNORED_PATHS  # globs on the path; --ignore-path adds more
 
 
 @dataclass
@@ -88,6 +94,7 @@ class Stats:
     verdicts: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
     errors: int = 0
+    ignored: int = 0
 
 
 PROBE_PREFIX = "/_plivocb/probe/"
@@ -152,12 +159,31 @@ def _refuse(
     return response
 
 
+def _ignored(request: web.Request, config: CatcherConfig) -> bool:
+    path = request.path
+    if path == "/" and request.method in ("GET", "HEAD") and not request.query_string:
+        return True
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in config.ignore_paths)
+
+
+def _answer_ignored(request: web.Request) -> web.Response:
+    request.app[STATS].ignored += 1
+    request.app[DISPLAY].publish(
+        CallbackEvent(_now().isoformat(), IGNORED_KIND, request.method, request.path, status=404)
+    )
+    if request.path == "/":
+        return web.Response(text="plivocb is listening; this request was not recorded.\n")
+    return web.Response(status=404, text="plivocb: not a Plivo callback; not recorded\n")
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     if request.headers.get("Upgrade", "").lower() == "websocket":  # a <Stream> session
         from plivocb.streams.ws import handle_stream
 
         return await handle_stream(request)
     config = request.app[CONFIG]
+    if _ignored(request, config):
+        return _answer_ignored(request)
     started = time.perf_counter()
     received = _now()
     marks = ",".join(v for k, v in request.headers.items() if k.lower() == LOOP_HEADER.lower())

@@ -19,6 +19,7 @@ from typing import IO, Any, Protocol
 from plivocb.inert import json_safe, visible
 
 MARKS = {"valid": "✓", "valid-v2": "~", "invalid": "✗"}  # valid-v2: URL signed, body not
+IGNORED_KIND = "ignored"  # GET /, /favicon.ico…: counted on one line, never a row or a line
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class LineDisplay:
     def publish(self, event: CallbackEvent) -> None:
         if isinstance(event, StreamEvent) and event.phase == "update":
             return  # lines show a session's open and close; the live view shows its progress
+        if event.kind == IGNORED_KIND:
+            return  # counted in the summary
         try:
             self.queue.put_nowait(event)
         except queue.Full:
@@ -179,6 +182,50 @@ class LineDisplay:
         print("\n".join(summary), file=self.banner_stream, flush=True)
 
 
+# Live table columns, most important first. `time`, `kind`, `sig` and `status` always show;
+# the others take what width is left in this order and are cut (then dropped) from the end,
+# so the file name goes first and kind, verdict and status stay on screen at 80 columns.
+ESSENTIAL = ("time", "kind", "sig", "status")
+OPTIONAL = ("from → to", "ms", "summary", "file")
+ORDER = ("time", "kind", "from → to", "sig", "status", "ms", "summary", "file")
+MIN_WIDTH = {"from → to": 9, "ms": 2, "summary": 6, "file": 10}
+GAP = 2  # spaces between columns
+
+
+def live_cells(e: CallbackEvent) -> dict[str, str]:
+    """One table row as inert text, keyed by column."""
+    status = f"{e.status}" if e.status else ""
+    if e.forward:
+        status += f" fwd {e.forward}"
+    verdict = f"{MARKS.get(e.verdict, '–')} {e.verdict}" if e.verdict else ""
+    cells = {
+        "time": e.time[11:19] if len(e.time) > 19 else e.time,
+        "kind": e.kind,
+        "from → to": f"{e.from_} → {e.to}" if (e.from_ or e.to) else "",
+        "sig": verdict,
+        "status": status,
+        "ms": f"{e.elapsed_ms:.0f}",
+        "summary": e.summary or e.note,
+        "file": e.file,
+    }
+    return {k: visible(v) for k, v in cells.items()}
+
+
+def live_layout(rows: list[dict[str, str]], width: int) -> dict[str, int]:
+    """Column widths that fit `width`: essentials in full, then the rest in priority order."""
+    from rich.cells import cell_len
+
+    natural = {c: max([cell_len(c)] + [cell_len(r[c]) for r in rows]) for c in ORDER}
+    chosen = {c: natural[c] for c in ESSENTIAL}
+    used = sum(chosen.values()) + GAP * (len(chosen) - 1)
+    for column in OPTIONAL:
+        room = width - used - GAP
+        if room >= MIN_WIDTH[column]:
+            chosen[column] = min(natural[column], room)
+            used += GAP + chosen[column]
+    return {c: chosen[c] for c in ORDER if c in chosen}
+
+
 class LiveDisplay:
     """A rich Live view: URLs and counters on top, a bounded table of recent callbacks."""
 
@@ -187,10 +234,11 @@ class LiveDisplay:
         self.streams: dict[str, StreamEvent] = {}  # one row per session, latest state
         self.stream_rows = 5
         self.counts: Counter[str] = Counter()
+        self.ignored = 0
         self.banner: Banner | None = None
         self.live: Any = None
 
-    def _render(self) -> Any:
+    def render(self, width: int) -> Any:
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
@@ -199,45 +247,24 @@ class LiveDisplay:
         counts = dict(self.counts)
         total = sum(counts.values())
         header.append(
-            f"\n  received     {total}  "
-            + "  ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            + "\n"
+            f"\n  received     {total}  " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
-        table = Table(expand=True, show_edge=False, pad_edge=False)
-        for column in (
-            "time",
-            "kind",
-            "meth",
-            "from → to",
-            "status / text",
-            "id",
-            "sig",
-            "reply",
-            "ms",
-            "file",
-        ):
-            table.add_column(column, overflow="ellipsis", no_wrap=True)
-        for e in list(self.events):
-            style = {"valid": "green", "valid-v2": "yellow", "invalid": "red"}.get(e.verdict, "")
-            mark = Text(MARKS.get(e.verdict, "–"), style=style)
-            reply = f"{e.status}" + (f" fwd {e.forward}" if e.forward else "")
+        if self.ignored:
+            header.append(f"\n  ignored      {self.ignored} (not Plivo: GET /, favicon…)")
+        header.append("\n")
+        rows = [live_cells(e) for e in list(self.events)]
+        widths = live_layout(rows, width)
+        table = Table(box=None, padding=(0, 1), pad_edge=False, expand=False, show_edge=False)
+        for column, size in widths.items():
+            table.add_column(column, width=size, overflow="ellipsis", no_wrap=True)
+        styles = {"valid": "green", "valid-v2": "yellow", "invalid": "red"}
+        for event, row in zip(self.events, rows, strict=False):
             # Every cell is a Text of visible(): callback data is never parsed as markup.
             table.add_row(
                 *(
-                    Text(visible(cell))
-                    for cell in (
-                        e.time[11:19] if len(e.time) > 19 else e.time,
-                        e.kind,
-                        e.method,
-                        f"{e.from_} → {e.to}" if (e.from_ or e.to) else "",
-                        e.summary or e.note,
-                        e.ident[:8],
-                    )
-                ),
-                mark,
-                Text(visible(reply)),
-                f"{e.elapsed_ms:.0f}",
-                Text(visible(e.file)),
+                    Text(row[c], style=styles.get(event.verdict, "") if c == "sig" else "")
+                    for c in widths
+                )
             )
         if not self.streams:
             return Group(header, table)
@@ -256,8 +283,8 @@ class LiveDisplay:
             )
         return Group(header, table, streams)
 
-    def __rich__(self) -> Any:
-        return self._render()
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self.render(options.max_width)
 
     def start(self, banner: Banner) -> None:
         from rich.live import Live
@@ -274,6 +301,9 @@ class LiveDisplay:
                 self.streams.pop(next(iter(self.streams)))
             if event.phase != "open":
                 return
+        if event.kind == IGNORED_KIND:
+            self.ignored += 1
+            return
         self.events.append(event)
         self.counts[event.kind] += 1  # oversized bodies arrive as kind "rejected"
 

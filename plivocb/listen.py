@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -16,6 +18,8 @@ from plivocb.app_pointer import AppPointer, credentials
 from plivocb.catcher import (
     DEFAULT_ANSWER_XML,
     GUARD,
+    IGNORED_HINT,
+    IGNORED_PATHS,
     PROBE_PREFIX,
     PROBES,
     CatcherConfig,
@@ -32,6 +36,7 @@ from plivocb.redact import Redactor
 from plivocb.tunnel import NgrokTunnel, StaticTunnel, Tunnel
 
 DEFAULT_OUT = Path("fixtures") / "recorded"
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +60,7 @@ class ListenOptions:
     auth_id: str | None = None
     inspect_port: int | None = None  # the web inspector's port; None: no inspector
     max_connections: int = 0  # 0: just below the fd limit
+    ignore_paths: tuple[str, ...] = IGNORED_PATHS
 
 
 def _notice(line: str) -> None:
@@ -89,8 +95,9 @@ def summary_lines(stats: Stats, out: Path) -> list[str]:
     total = sum(stats.kinds.values())
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.kinds.items())) or "none"
     verdicts = ", ".join(f"{k} {v}" for k, v in sorted(stats.verdicts.items())) or "none"
+    noun = "callback" if total == 1 else "callbacks"
     lines = [
-        f"plivocb stopped: {total} callbacks recorded ({kinds})",
+        f"plivocb stopped: {total} {noun} recorded ({kinds})",
         f"  signatures   {verdicts}",
         f"  fixtures     {out}",
     ]
@@ -99,8 +106,13 @@ def summary_lines(stats: Stats, out: Path) -> list[str]:
             f"  rejected     {stats.rejected} (too large, too many fields, too slow or a "
             "forwarding loop; not recorded)"
         )
+    if stats.ignored:
+        lines.append(f"  ignored      {stats.ignored} (not Plivo: {IGNORED_HINT}; not recorded)")
     if stats.errors:
-        lines.append(f"  errors       {stats.errors} callbacks could not be written (answered 500)")
+        noun = "callback" if stats.errors == 1 else "callbacks"
+        lines.append(
+            f"  errors       {stats.errors} {noun} could not be written (answered 500; exit 1)"
+        )
     return lines
 
 
@@ -149,6 +161,7 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         redactor=Redactor() if opts.redact else None,
         max_connections=opts.max_connections,
         notify=_notice,
+        ignore_paths=opts.ignore_paths,
     )
     store = None
     if opts.inspect_port is not None:
@@ -160,6 +173,45 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         display = TeeDisplay(display, Feed(store, opts.out))
     app = create_app(config, display, stats)
     app.on_cleanup.append(_undo(quiet_server_log(_notice)))
+    # Ctrl-C or SIGTERM from here on, even while the tunnel opens, ends with a summary and exit 0.
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await _serve(opts, display, stop, app, config, stats, store)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _until_stopped(
+    coro: Coroutine[Any, Any, T], stop: asyncio.Event
+) -> tuple[bool, T | None]:
+    """Run `coro` unless `stop` is set first (then cancel it): (finished, result)."""
+    task = asyncio.ensure_future(coro)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if task.done():
+        return True, task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return False, None
+
+
+async def _serve(
+    opts: ListenOptions,
+    display: Display,
+    stop: asyncio.Event,
+    app: web.Application,
+    config: CatcherConfig,
+    stats: Stats,
+    store: Any,
+) -> Stats:
     # keepalive_timeout also bounds the time to a complete request head from connect: aiohttp
     # arms it when a connection opens, so a slow or silent client is closed after HEADER_TIMEOUT.
     runner = web.AppRunner(
@@ -189,7 +241,13 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     inspector = None
     extra: list[str] = []
     try:
-        config.public_base = await tunnel.open(local_url)
+        opened, public_base = await _until_stopped(tunnel.open(local_url), stop)
+        if not opened or public_base is None:  # interrupted while the tunnel was opening
+            await runner.cleanup()
+            await tunnel.close()
+            print("\n".join(summary_lines(stats, opts.out)), file=sys.stderr, flush=True)
+            return stats
+        config.public_base = public_base
         if opts.forward_to:
             problem = await asyncio.to_thread(
                 loop_problem, opts.forward_to, host, port, config.public_base
@@ -216,10 +274,6 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
             await inspector.close()
         await tunnel.close()
         raise
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     banner = Banner(
         config.public_base, local_url, str(opts.out), _verifying(opts), opts.forward_to or ""
     )
@@ -229,8 +283,6 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
         restored = ""
         if pointer is not None:
             try:

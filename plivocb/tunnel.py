@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from plivocb.errors import TunnelError
@@ -17,6 +19,71 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ALTERNATIVES = "or use --tunnel none / --public-url URL"
+AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
+INSTALL_URL = "https://ngrok.com/download"
+
+
+def is_pyngrok_shim(path: str) -> bool:
+    """pyngrok installs an `ngrok` console script (`pyngrok.ngrok:main`) into the venv: a tiny
+    Python file that downloads and runs the real agent. It is not the agent; never run it as one."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b"pyngrok" in head and (head.startswith(b"#!") or b"import" in head)
+
+
+def _has_authtoken(config_file: str) -> bool:
+    try:
+        with open(config_file, encoding="utf-8", errors="replace") as handle:
+            return "authtoken" in handle.read(1 << 16)
+    except OSError:
+        return False
+
+
+@dataclass
+class Agent:
+    """Which ngrok agent to drive and how pyngrok should be configured for it."""
+
+    path: str
+    download: bool  # not installed yet: pyngrok downloads it into its own directory
+    config_path: str | None  # None: the agent's default config (it exists)
+
+
+def find_agent(authtoken: str | None, temp_dir: str) -> Agent:
+    """Pick the agent without running or creating anything, or explain in one line why not.
+
+    Order: PYNGROK_NGROK_PATH, pyngrok's own install (~/.config/ngrok/ngrok on Linux), a real
+    `ngrok` on PATH (the pyngrok shim is skipped), else pyngrok downloads it, which needs an
+    authtoken anyway. When the agent's default config does not exist, pyngrok is pointed at a
+    config under `temp_dir` so nothing is created under ~/.config/ngrok before a tunnel starts.
+    """
+    from pyngrok import conf
+
+    default_config = conf.DEFAULT_NGROK_CONFIG_PATH
+    token = authtoken or os.environ.get("NGROK_AUTHTOKEN") or ""
+    config_path = None if os.path.exists(default_config) else os.path.join(temp_dir, "ngrok.yml")
+    if not token and not _has_authtoken(default_config):
+        raise TunnelError(
+            "ngrok needs an authtoken and none is set",
+            f"set NGROK_AUTHTOKEN (free at {AUTHTOKEN_URL}) or pass --ngrok-authtoken, "
+            f"{ALTERNATIVES}",
+        )
+    explicit = os.environ.get("PYNGROK_NGROK_PATH")
+    if explicit:
+        if is_pyngrok_shim(explicit):
+            raise TunnelError(
+                f"PYNGROK_NGROK_PATH={explicit} is pyngrok's `ngrok` script, not the ngrok agent",
+                f"point it at the agent binary ({INSTALL_URL}) or unset it, {ALTERNATIVES}",
+            )
+        return Agent(explicit, not os.path.exists(explicit), config_path)
+    if os.path.exists(conf.DEFAULT_NGROK_PATH):
+        return Agent(conf.DEFAULT_NGROK_PATH, False, config_path)
+    on_path = shutil.which("ngrok")
+    if on_path and not is_pyngrok_shim(on_path):
+        return Agent(on_path, False, config_path)
+    return Agent(conf.DEFAULT_NGROK_PATH, True, config_path)
 
 
 class Tunnel(Protocol):
@@ -83,24 +150,41 @@ class NgrokTunnel:
         )
         self._config: PyngrokConfig | None = None
         self._public_url: str | None = None
+        self._agent: Agent | None = None
+        self._temp: tempfile.TemporaryDirectory[str] | None = None
+        self._dir_existed = True
 
     def _make_config(self) -> PyngrokConfig:
         from pyngrok import conf
 
-        kwargs: dict[str, Any] = {"startup_timeout": self.startup_timeout}
+        self._temp = tempfile.TemporaryDirectory(prefix="plivocb-ngrok-")
+        self._agent = find_agent(self.authtoken, self._temp.name)
+        kwargs: dict[str, Any] = {
+            "startup_timeout": self.startup_timeout,
+            "ngrok_path": self._agent.path,
+            "config_path": self._agent.config_path,
+        }
         if self.authtoken:
             kwargs["auth_token"] = self.authtoken
-        if "PYNGROK_NGROK_PATH" not in os.environ:
-            default = conf.PyngrokConfig().ngrok_path
-            on_path = shutil.which("ngrok")
-            if not os.path.exists(default) and on_path:
-                kwargs["ngrok_path"] = on_path
         return conf.PyngrokConfig(**kwargs)
+
+    def _forget_failed_download(self) -> None:
+        """A download that failed leaves nothing behind under pyngrok's directory."""
+        if self._agent is None or not self._agent.download:
+            return
+        directory = os.path.dirname(self._agent.path)
+        with contextlib.suppress(OSError):
+            os.unlink(self._agent.path)
+        if not self._dir_existed:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _connect(self, local_url: str) -> str:
         from pyngrok import ngrok
 
-        self._config = self._make_config()
+        config = self._make_config()
+        if self._agent is not None and self._agent.download:
+            self._dir_existed = os.path.isdir(os.path.dirname(self._agent.path))
+        self._config = config
         options: dict[str, Any] = {}
         if self.domain:
             options["url"] = self.domain if "://" in self.domain else f"https://{self.domain}"
@@ -116,10 +200,16 @@ class NgrokTunnel:
             url = await _in_daemon_thread(
                 lambda: self._connect(local_url), self.startup_timeout + 5
             )
+        except TunnelError:
+            await self.close()
+            raise
         except PyngrokNgrokInstallError as exc:
+            self._forget_failed_download()
+            await self.close()
             raise TunnelError(
                 f"ngrok is not installed and could not be downloaded ({_first_line(exc)})",
-                f"install ngrok and put it on PATH (or set PYNGROK_NGROK_PATH), {ALTERNATIVES}",
+                f"install the agent ({INSTALL_URL}) on PATH or set PYNGROK_NGROK_PATH, "
+                f"{ALTERNATIVES}",
             ) from None
         except PyngrokError as exc:
             await self.close()
@@ -133,6 +223,14 @@ class NgrokTunnel:
         return url.rstrip("/")
 
     async def close(self) -> None:
+        try:
+            await self._shutdown()
+        finally:
+            if self._temp is not None:  # the agent's config lived here: remove it after the agent
+                self._temp.cleanup()
+                self._temp = None
+
+    async def _shutdown(self) -> None:
         if self._config is None:
             return
         from pyngrok import ngrok

@@ -160,6 +160,9 @@ def main(args: list[str]) -> int:
         )
         return 1
     if mode == "hang":
+        if os.environ.get("FAKE_NGROK_PIDFILE"):
+            with open(os.environ["FAKE_NGROK_PIDFILE"], "a") as handle:
+                handle.write(f"{os.getpid()}\n")
         log("no configuration paths supplied", obj="config")
         signal.pause()
         return 0

@@ -105,7 +105,7 @@ def test_live_display_on_a_real_tty(tmp_path: Path) -> None:
         read_until(rb"14155550100")
         proc.send_signal(2)
         assert proc.wait(20) == 0
-        read_until(rb"plivocb stopped: 1 callbacks recorded")
+        read_until(rb"plivocb stopped: 1 callback recorded")
     finally:
         if proc.poll() is None:
             proc.kill()

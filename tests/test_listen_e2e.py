@@ -271,4 +271,4 @@ async def test_shutdown_finishes_in_flight_callbacks(
     assert (status, body) == (200, "<Response/>")
     [rec] = _fixtures(out)
     assert rec.response and rec.response.status == 200
-    assert "plivocb stopped: 1 callbacks recorded" in lp.text()
+    assert "plivocb stopped: 1 callback recorded" in lp.text()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from plivocb.cli.common import env_option, require_http_url
-from plivocb.errors import UsageError
+from plivocb.cli.common import env_option, require_http_url, require_output_dir
+from plivocb.errors import ExitCode, UsageError
 
 
 def _answer_xml(path: Path | None) -> str | None:
@@ -91,18 +91,30 @@ def register(app: typer.Typer) -> None:
             "--max-connections",
             help="Open connections kept at most (0: just below the fd limit); idle ones go first.",
         ),
+        ignore_path: list[str] = typer.Option(
+            [],
+            "--ignore-path",
+            metavar="GLOB",
+            help="Answer but do not record these paths (repeatable; GET /, /favicon.ico and "
+            "/robots.txt always are).",
+        ),
     ) -> None:
         """Catch Plivo callbacks: tunnel, verify, answer or forward, show and record them."""
         import asyncio
 
-        from plivocb.catcher import DEFAULT_ANSWER_XML
+        from plivocb.catcher import DEFAULT_ANSWER_XML, IGNORED_PATHS
+        from plivocb.cli import listen_checks as checks
         from plivocb.display import LineDisplay, LiveDisplay
         from plivocb.listen import ListenOptions, run
 
         if tunnel not in ("ngrok", "none"):
             raise UsageError(f"--tunnel must be 'ngrok' or 'none', got {tunnel!r}")
+        checks.check_port(port)
         require_http_url(forward_to, "--forward-to")
-        require_http_url(public_url, "--public-url")
+        checks.check_public_url(public_url)
+        checks.check_app_public_url(app_id, tunnel, public_url)
+        if forward_timeout <= 0:
+            raise UsageError("--forward-timeout must be positive", "e.g. --forward-timeout 10")
         if domain and (tunnel == "none" or public_url):
             raise UsageError(
                 "--domain names a reserved ngrok domain; it needs the ngrok tunnel",
@@ -128,6 +140,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--inspect-port must be 0-65535, got {inspect_port}")
         if max_connections < 0:
             raise UsageError("--max-connections must be 0 (automatic) or positive")
+        answer = _answer_xml(answer_xml) or DEFAULT_ANSWER_XML
+        require_output_dir(out, "--out")  # last: the only check that creates something
         opts = ListenOptions(
             port=port,
             host=host,
@@ -139,7 +153,7 @@ def register(app: typer.Typer) -> None:
             auth_token=auth_token or None,
             strict=strict,
             accept_v2=accept_v2,
-            answer_xml=_answer_xml(answer_xml) or DEFAULT_ANSWER_XML,
+            answer_xml=answer,
             redact=redact,
             ngrok_authtoken=ngrok_authtoken or None,
             domain=domain,
@@ -148,7 +162,20 @@ def register(app: typer.Typer) -> None:
             auth_id=auth_id or None,
             inspect_port=None if no_inspect else inspect_port,
             max_connections=max_connections,
+            ignore_paths=(*IGNORED_PATHS, *ignore_path),
         )
         live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)
-        asyncio.run(run(opts, display))
+        try:
+            warning = checks.forward_warning(forward_to)
+            if warning:
+                print(warning, file=sys.stderr, flush=True)
+            stats = asyncio.run(run(opts, display))
+        except KeyboardInterrupt:  # before run() took over the signals: nothing started yet
+            from plivocb.catcher import Stats
+            from plivocb.listen import summary_lines
+
+            print("\n".join(summary_lines(Stats(), out)), file=sys.stderr, flush=True)
+            return
+        if stats.errors:  # Plivo got a 500 for these and will retry: not a clean run
+            raise typer.Exit(int(ExitCode.CHECKS_FAILED))
