@@ -75,7 +75,7 @@ async def test_get_with_params_and_unknown_path(client, out: Path) -> None:  # t
     assert f.request.public_url == "https://pub.example/whatever/else?" + form(ANSWER)
     for p in out.iterdir():
         p.unlink()
-    r = await client.request("DELETE", "/favicon.ico")
+    r = await client.request("DELETE", "/some/unknown.ico")
     assert r.status == 200 and _only(out).kind == "other"
 
 

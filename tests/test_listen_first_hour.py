@@ -141,14 +141,19 @@ async def test_ignored_paths_numbering_and_plurals(tmp_path: Path) -> None:
     assert re.search(r"ignored\s+4 \(not Plivo", lp.text())
     assert "favicon" not in "\n".join(lp.stdout[:-6])  # no line per ignored request
     lp = await ListenProcess(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
-    async with aiohttp.ClientSession() as s, s.post(lp.local_url + "/answer", data=form(ANSWER), headers=FORM):
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(lp.local_url + "/answer", data=form(ANSWER), headers=FORM),
+    ):
         pass
     await lp.wait_for("→ 200")
     assert await lp.stop() == 0
     assert "plivocb stopped: 1 callback recorded" in lp.text()
 
 
-async def test_timed_out_app_is_told_from_an_unreachable_one(tmp_path: Path, aiohttp_server) -> None:  # type: ignore[no-untyped-def]
+async def test_timed_out_app_is_told_from_an_unreachable_one(
+    tmp_path: Path, aiohttp_server
+) -> None:  # type: ignore[no-untyped-def]
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(5)
         return web.Response(text="late")
@@ -323,7 +328,9 @@ def test_live_table_keeps_kind_verdict_and_status_on_screen(tmp_path: Path, cols
                     break
                 seen += chunk
                 stream.feed(chunk)
-        raise AssertionError(f"screen never showed {until.pattern!r}:\n" + "\n".join(screen.display))
+        raise AssertionError(
+            f"screen never showed {until.pattern!r}:\n" + "\n".join(screen.display)
+        )
 
     try:
         pump(re.compile(r"listening on http://"))

@@ -112,7 +112,6 @@ def register(app: typer.Typer) -> None:
         checks.check_port(port)
         require_http_url(forward_to, "--forward-to")
         checks.check_public_url(public_url)
-        checks.check_app_public_url(app_id, tunnel, public_url)
         if forward_timeout <= 0:
             raise UsageError("--forward-timeout must be positive", "e.g. --forward-timeout 10")
         if domain and (tunnel == "none" or public_url):
@@ -134,6 +133,7 @@ def register(app: typer.Typer) -> None:
             from plivocb.app_pointer import credentials
 
             credentials(auth_id, auth_token)
+            checks.check_app_public_url(app_id, tunnel, public_url)
         if max_body <= 0:
             raise UsageError("--max-body must be positive")
         if not 0 <= inspect_port <= 65535:
