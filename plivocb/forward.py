@@ -7,6 +7,7 @@ reply is bounded by `--max-body` (after decompression) and decoded whatever char
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 from typing import TYPE_CHECKING
@@ -104,7 +105,8 @@ async def relay(
     except TimeoutError:
         return 0, "", "", f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s"
     except aiohttp.ClientConnectorError as exc:  # nothing listening, DNS, no route
-        reason = (exc.os_error.strerror or str(exc.os_error)).lower()
+        err = exc.os_error  # asyncio's strerror is "Connect call failed (…)": use the errno
+        reason = (os.strerror(err.errno) if err.errno else str(err)).lower()
         return 0, "", "", f"unreachable: {reason}"
     except aiohttp.ClientError as exc:
         return 0, "", "", f"unreachable: {type(exc).__name__}: {_USERINFO.sub('//', str(exc))}"
