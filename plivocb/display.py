@@ -271,15 +271,15 @@ class LiveDisplay:
         streams = Table(expand=True, show_edge=False, pad_edge=False, title="streams")
         for column in ("stream", "path", "in s", "out s", "app events", "sig", "closed"):
             streams.add_column(column, overflow="ellipsis", no_wrap=True)
-        for row in list(self.streams.values()):
+        for session in list(self.streams.values()):
             streams.add_row(
-                Text(visible(row.stream_id[:12] or "(no start)")),
-                Text(visible(row.path)),
-                f"{row.seconds_in:.1f}",
-                f"{row.seconds_out:.1f}",
-                Text(visible(row.app_events)),
-                Text(visible(row.verdict)),
-                Text(visible(row.close_reason or "open")),
+                Text(visible(session.stream_id[:12] or "(no start)")),
+                Text(visible(session.path)),
+                f"{session.seconds_in:.1f}",
+                f"{session.seconds_out:.1f}",
+                Text(visible(session.app_events)),
+                Text(visible(session.verdict)),
+                Text(visible(session.close_reason or "open")),
             )
         return Group(header, table, streams)
 
