@@ -499,7 +499,7 @@ def test_live_view_keeps_one_updating_row_per_session() -> None:
     assert list(live.streams) == ["S1"] and live.streams["S1"].phase == "close"
     assert sum(live.counts.values()) == 1  # the session counts once
     console = Console(file=io.StringIO(), width=120)
-    console.print(live._render())
+    console.print(live)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert (
         "abcd[red]x" in text
