@@ -6,6 +6,7 @@ that the official Plivo SDK accepts each one's V3 signature.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -433,27 +434,39 @@ async def test_multi_party_call_alone(aiohttp_server: Any) -> None:
     assert app.by_path("/mpc")[0].params["ParticipantRole"] == "Agent"
 
 
-async def test_stream_keep_call_alive_until_stream_timeout(aiohttp_server: Any) -> None:
+async def _stream_bot(aiohttp_server: Any) -> str:
+    """A local WebSocket bot (tests/stream_bot.py): simulate opens a real stream session."""
+    from tests.stream_bot import Bot
+
+    server = await aiohttp_server(Bot().app())
+    return "ws" + str(server.make_url("/ws"))[4:]
+
+
+async def test_stream_keep_call_alive_until_stream_timeout(
+    aiohttp_server: Any, tmp_path: Path
+) -> None:
     app = await serve(aiohttp_server, {})
+    bot = await _stream_bot(aiohttp_server)
     app.routes["/answer"] = doc(
         f"<Stream keepCallAlive='true' streamTimeout='30' statusCallbackUrl='{app.url('/st')}'>"
-        "wss://bot.example/ws</Stream><Speak>After the stream</Speak>"
+        f"{bot}</Stream><Speak>After the stream</Speak>"
     )
-    t = await simulate(app)
+    t = await simulate(app, stream_out=tmp_path)
     events = [r.params["Event"] for r in app.by_path("/st")]
     assert events == ["StartStream", "StopStream"]
     assert app.by_path("/st")[1].params["Duration"] == "30"
     assert t.heard == ["Speak: After the stream"]
-    assert any(e.type == "stream" and "not_simulated" in e.text for e in t.events)
+    assert any(e.type == "stream" and "connected" in e.text for e in t.events)
 
 
-async def test_stream_in_background_stops_at_hangup(aiohttp_server: Any) -> None:
+async def test_stream_in_background_stops_at_hangup(aiohttp_server: Any, tmp_path: Path) -> None:
     app = await serve(aiohttp_server, {})
+    bot = await _stream_bot(aiohttp_server)
     app.routes["/answer"] = doc(
-        f"<Stream statusCallbackUrl='{app.url('/st')}'>wss://bot.example/ws</Stream>"
+        f"<Stream statusCallbackUrl='{app.url('/st')}'>{bot}</Stream>"
         "<Speak>Talking while streaming</Speak>"
     )
-    await simulate(app)
+    await simulate(app, stream_out=tmp_path)
     assert app.paths() == ["/answer", "/st", "/st", "/hangup"]
     assert [r.params["Event"] for r in app.by_path("/st")] == ["StartStream", "StopStream"]
 

@@ -94,6 +94,18 @@ def call(
     junit: Path | None = typer.Option(None, "--junit", help="Write a JUnit XML report here."),
     json_lines: bool = typer.Option(False, "--json", help="One JSON object per event."),
     seed: int | None = typer.Option(None, "--seed", help="Reproducible UUIDs and numbers."),
+    audio: Path | None = typer.Option(
+        None,
+        "--audio",
+        metavar="FILE.wav",
+        help="<Stream>: what the caller says, converted to the stream's contentType "
+        "(default: 2 s of silence).",
+    ),
+    stream_out: Path = typer.Option(
+        Path("fixtures/simulated"),
+        "--stream-out",
+        help="<Stream>: record each session here; its .app.wav is what your app played.",
+    ),
 ) -> None:
     """Simulate one call: request the answer URL and run its XML like Plivo does."""
     import asyncio
@@ -129,6 +141,8 @@ def call(
         auth_token=auth_token or DEFAULT_TOKEN,
         out=out,
         seed=seed,
+        audio=audio,
+        stream_out=stream_out,
     )
     opts.check()
     output = _output(json_lines)

@@ -108,8 +108,12 @@ class CallOptions:
     auth_token: str = DEFAULT_TOKEN
     out: Path | None = None
     seed: int | None = None
+    audio: Path | None = None  # <Stream>: the caller's audio (a WAV), default silence
+    stream_out: Path = Path("fixtures/simulated")  # <Stream> sessions and the app's audio
 
     def check(self) -> None:
+        if self.audio is not None and not self.audio.is_file():
+            raise UsageError(f"--audio {self.audio}: no such file", "give a .wav file")
         if self.method not in ("GET", "POST"):
             raise UsageError(f"--method {self.method!r}", "Plivo only uses GET or POST")
         if self.direction not in ("inbound", "outbound"):

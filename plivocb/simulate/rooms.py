@@ -181,6 +181,9 @@ async def stream(call: Call, el: ET.Element) -> ET.Element | None:
         timeout_s=limit,
         call_params=call.params(),
         auth_token=call.opts.auth_token,
+        audio=call.opts.audio,
+        out=call.opts.stream_out,
+        realtime=call.opts.realtime,
     )
     callback = el.get("statusCallbackUrl")
     started = call.clock.elapsed
@@ -202,6 +205,7 @@ async def stream(call: Call, el: ET.Element) -> ET.Element | None:
 
     outcome = await run_stream_session(request, min(limit, call.clock.next_deadline - started))
     call.emit("stream", f"Stream {url}: {outcome.status}: {outcome.detail}")
+    call.transcript.errors.extend(f"Stream {url}: {p}" for p in outcome.problems)
     if outcome.status == "failed":
         await event("DroppedStream", Error=outcome.detail)
         return None
