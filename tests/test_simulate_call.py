@@ -535,3 +535,13 @@ async def test_xml_warnings_are_noted_and_the_call_goes_on(aiohttp_server: Any) 
     t = await simulate(app)
     assert t.heard == ["Speak: Hi"] and t.ok and t.hangup_code == 4010
     assert any(e.type == "note" and "no attribute 'colour'" in e.text for e in t.events)
+
+
+async def test_conference_wait_sound_is_requested_and_heard(aiohttp_server: Any) -> None:
+    app = await serve(aiohttp_server, {"/music": doc("<Play>https://a/hold.mp3</Play>")})
+    app.routes["/answer"] = doc(
+        f"<Conference startConferenceOnEnter='false' waitSound='{app.url('/music')}'>R</Conference>"
+    )
+    t = await simulate(app, max_duration=60)
+    assert app.paths() == ["/answer", "/music", "/hangup"]
+    assert t.heard == ["Play: https://a/hold.mp3"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+from plivocb import plivoxml
 from plivocb.generate import fmt_micro
 from plivocb.simulate.call import ACTION, Call
 from plivocb.simulate.clock import CallEnded
@@ -63,8 +64,10 @@ async def conference(call: Call, el: ET.Element) -> ET.Element | None:
             call.params(),
             wants_xml=True,
         )
-        if doc.ok:
-            call.emit("heard", f"waitSound document from {wait_sound}")
+        if doc.ok:  # a document of Play/Speak/Wait, played while waiting
+            for child in plivoxml.parse(doc.reply):
+                if child.tag in ("Speak", "Play"):
+                    call.emit("heard", f"{child.tag}: {text_of(child)}")
     limit = number(el, "timeLimit", 86400)
     try:
         await _hold(call, limit)
