@@ -149,6 +149,9 @@ async def test_fixtures_new_stream_replays_against_the_bot(
     )
     code, stdout, _ = await _cli("fixtures", "validate", str(path))
     assert code == 0, stdout
+    code, stdout, _ = await _cli("fixtures", "show", str(path))
+    assert code == 0 and "app events: (none)" in stdout and "closed by plivo code 1000" in stdout
+    assert "track inbound: audio/x-l16 16000 Hz, 0.50 s" in " ".join(stdout.split())
     code, stdout, stderr = await _cli(
         "replay",
         str(path),

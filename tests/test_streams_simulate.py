@@ -143,3 +143,14 @@ async def test_simulate_cli_audio_and_stream_out(aiohttp_server: Any, tmp_path: 
     )  # fmt: skip
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2 and "--audio" in err.decode()
+
+
+async def test_play_audio_on_a_one_way_stream_is_an_app_error(
+    aiohttp_server: Any, tmp_path: Path
+) -> None:
+    app, _, _ = await _setup(aiohttp_server, "")
+    app.routes["/answer"] = xml(
+        app.routes["/answer"][2].replace("bidirectional='true'", "bidirectional='false'")
+    )
+    t = await _simulate(app, tmp_path)
+    assert any('without bidirectional="true"' in e for e in t.app_errors), t.app_errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -231,6 +232,38 @@ def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
         )
         if r.error:
             console.print(f"[red]error:[/] {markup(r.error)}", highlight=False)
+    if fx.kind == "stream":
+        _show_stream(file, console)
+
+
+def _show_stream(file: Path, console: Any) -> None:
+    """A <Stream> session at a glance: its frames, the app's events, tracks and close."""
+    from rich.text import Text
+
+    from plivocb.inert import visible
+    from plivocb.streams.record import SessionReader, track_path
+
+    summary = SessionReader(file).summary()
+    lines = [
+        f"stream {summary.stream_id or '(no start event)'}: {summary.frames} frames "
+        f"over {summary.end_t / 1000:.2f} s",
+        f"app events: {' '.join(summary.app_events) or '(none)'}",
+    ]
+    for name, info in summary.tracks.items():
+        wav = track_path(file, name)
+        size = wav.stat().st_size - 44 if wav.is_file() else 0
+        seconds = size / 2 / int(info.get("rate") or 8000)
+        lines.append(
+            f"track {name}: {info.get('encoding')} {info.get('rate')} Hz, "
+            f"{seconds:.2f} s in {wav.name}"
+        )
+    close = summary.close
+    lines.append(
+        f"closed by {close.get('by')} code {close.get('code')}"
+        if close
+        else "not closed (cut short)"
+    )
+    console.print(Text(visible("\n".join(lines), multiline=True)))
 
 
 @app.command("validate")

@@ -60,6 +60,7 @@ async def run_stream_session(request: StreamRequest, seconds: float) -> StreamOu
             extra_headers=request.extra_headers,
             auth_token=request.auth_token,
             account_id=request.call_params.get("ParentAuthID") or "MAXXXXXXXXXXXXXXXXXX",
+            bidirectional=request.bidirectional,
             audio=request.audio,
             out=request.out,
             realtime=request.realtime,

@@ -51,10 +51,12 @@ class PlivoSide:
         send: Callable[[str], Awaitable[None]],
         stream_id: str = "",
         on_audio: Callable[[bytes, protocol.AudioFormat], None] | None = None,
+        bidirectional: bool = True,
     ) -> None:
         self.send = send
         self.stream_id = stream_id
         self.on_audio = on_audio
+        self.bidirectional = bidirectional
         self.tally = AppTally()
         self.sequence = 0
         self.play_until = 0.0
@@ -102,7 +104,10 @@ class PlivoSide:
         tally.names = protocol.collapse([*tally.names, str(name)[:40]])
         for problem in protocol.app_event_problems(frame, self.stream_id):
             tally.add_problem(problem)
-        if name == "playAudio":
+        if name == "playAudio" and not self.bidirectional:
+            # "If true, Plivo accepts … playAudio" (<Stream bidirectional>, XML docs): not here
+            tally.add_problem('playAudio on a stream without bidirectional="true" (never played)')
+        elif name == "playAudio":
             fmt = protocol.play_format(frame)
             media = frame.get("media")
             audio = protocol.decode_payload(

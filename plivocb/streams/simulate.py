@@ -46,6 +46,7 @@ class SessionSpec:
     extra_headers: str = ""
     auth_token: str = ""
     account_id: str = "MAXXXXXXXXXXXXXXXXXX"
+    bidirectional: bool = True
     audio: Path | None = None
     out: Path = Path("fixtures/simulated")
     realtime: bool = False
@@ -151,7 +152,7 @@ async def _stream(
         await ws.send_str(text)
         result.frames_sent += 1
 
-    plivo = PlivoSide(send, spec.stream_id)
+    plivo = PlivoSide(send, spec.stream_id, bidirectional=spec.bidirectional)
     app_closed = asyncio.Event()
     last_app = [loop.time()]
 
