@@ -83,11 +83,15 @@ async def peer(aiohttp_server: Any, bomb: bytes) -> str:
 
 
 async def _replay(*args: str, timeout: float = 60) -> tuple[int, str, str, float]:
-    """The real CLI in a subprocess that reports its own peak RSS (MB) at exit."""
+    """The real CLI in a subprocess that reports its own peak RSS (MB) at exit.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries the forking parent's peak (a pytest process
+    grown large over the whole suite) into the child's ru_maxrss across exec.
+    """
     code = (
-        "import atexit, resource, runpy, sys\n"
-        "atexit.register(lambda: print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF)"
-        ".ru_maxrss, file=sys.stderr))\n"
+        "import atexit, re, runpy, sys\n"
+        "atexit.register(lambda: print('MAXRSS', re.search(r'VmHWM:\\s+(\\d+)', "
+        "open('/proc/self/status').read()).group(1), file=sys.stderr))\n"
         f"sys.argv = ['plivocb', 'replay', *{list(args)!r}]\n"
         "runpy.run_module('plivocb', run_name='__main__')\n"
     )
