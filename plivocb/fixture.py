@@ -81,9 +81,15 @@ class Fixture:
     signature: Signature = field(default_factory=Signature)
     response: Response | None = None
     redacted: bool = False
+    path: Path | None = field(default=None, compare=False)  # the file it was loaded from
 
     def with_(self, **changes: Any) -> Fixture:
         return replace(self, **changes)
+
+    def param(self, name: str, default: str = "") -> str:
+        """The first value of param `name` (Plivo sends each once), or `default`."""
+        values = self.params.get(name)
+        return values[0] if values else default
 
 
 # ---------------------------------------------------------------- TOML conversion
@@ -392,7 +398,7 @@ def load(path: Path) -> Fixture:
         raise FixtureError(path, "is not UTF-8 text") from None
     except UnreadableFile as exc:
         raise FixtureError(path, exc.reason) from None
-    return from_toml(text, path)
+    return replace(from_toml(text, path), path=path)
 
 
 def is_fixture_name(name: str) -> bool:

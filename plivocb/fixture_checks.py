@@ -29,8 +29,26 @@ def fixture_problems(fx: Fixture) -> list[Problem]:
             req.body, req.header("Content-Type", "application/x-www-form-urlencoded")
         )
     if (req.body or req.query) and carried != fx.params:
-        problems.append(Problem("", "params do not match the recorded body/query"))
+        where = "query" if req.method.upper() == "GET" else "body"
+        for key in sorted(set(carried) | set(fx.params), key=str)[:50]:
+            ours, sent = fx.params.get(key), carried.get(key)
+            if ours == sent:
+                continue
+            problems.append(
+                Problem(
+                    key,
+                    f"[params] has {_shown(ours)} but the recorded {where} has {_shown(sent)}; "
+                    f"replay sends the {where} (edit both, or re-record)",
+                )
+            )
     return problems
+
+
+def _shown(values: list[str] | None) -> str:
+    if values is None:
+        return "no such field"
+    text = values[0] if len(values) == 1 else str(values)
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
 
 
 def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:

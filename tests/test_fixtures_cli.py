@@ -112,7 +112,8 @@ def test_validate_reports_each_problem_and_broken_files(
     assert code == 1
     assert "HangupCauseCode: '40x0' is not an integer" in out
     assert "Direction: 'sideways' is not one of: inbound, outbound" in out
-    assert "params do not match the recorded body" in out
+    assert "HangupCauseCode: [params] has '40x0' but the recorded body has '4000'" in out
+    assert "replay sends the body" in out
     assert "broken.toml:\n  - not valid TOML" in out
     assert "2 fixtures checked, 2 with problems" in out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
 import typer
 
@@ -54,10 +55,41 @@ app.add_typer(simulate_cli.app, name="simulate")
 app.add_typer(xml_cli.app, name="xml")
 
 
+GLOBAL_FLAGS = ("--verbose", "-v")
+
+
+def _global_flags_anywhere(args: list[str]) -> list[str]:
+    """`plivocb replay … --verbose` means `plivocb --verbose replay …` (no command uses -v)."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in args[:end] if a not in GLOBAL_FLAGS]
+    return flags[:1] + rest + args[end:]
+
+
+def _polish(command: Any) -> Any:
+    """Help as a user reads it: `-h` too, and metavars named after the option (`--to TO`,
+    `--kind KIND`), never Python types (`<str>`, `<list[str]>`) that recent Typer shows."""
+    command.context_settings = {**command.context_settings, "help_option_names": ["-h", "--help"]}
+    for param in command.params:
+        if getattr(param, "is_flag", False) or (param.param_type_name == "option" and param.count):
+            continue
+        if param.param_type_name == "argument":
+            # Typer prints an argument's Python type after its name: its name says enough.
+            param.display_type_rich = lambda ctx: None
+            continue
+        if param.metavar is None or param.metavar.startswith("<"):
+            param.metavar = param.opts[0].lstrip("-").replace("-", "_").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _polish(sub)
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; the one place errors become messages and exit codes."""
+    args = _global_flags_anywhere(list(sys.argv[1:] if argv is None else argv))
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="plivocb")
+        command = _polish(typer.main.get_command(app))
+        result = command.main(args=args, standalone_mode=False, prog_name="plivocb")
     except PlivocbError as exc:
         from plivocb.inert import markup as escape  # messages quote files and peers: inert
 

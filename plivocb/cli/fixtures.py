@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from plivocb.cli.common import out_console, parse_assignments
+from plivocb.cli.common import out_console, parse_assignments, require_output_dir
 from plivocb.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ def new(
     from plivocb.fixture import save
     from plivocb.generate import SCENARIOS, Generator, Spec, scenario, to_fixture
 
+    require_output_dir(out, "--out")  # a directory (created if missing), never a file
     if kind == "stream":
         _new_stream(out, count, seconds, content_type, digits or "5", seed, at)
         return
@@ -138,41 +140,94 @@ def _parse_at(text: str) -> datetime:
 @app.command("ls")
 def ls(
     path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+    kind: list[str] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
+    call: str | None = typer.Option(
+        None, "--call", help="Only callbacks of this Call/Message UUID (or its first characters)."
+    ),
+    json_lines: bool = typer.Option(False, "--json", help="One JSON object per fixture."),
 ) -> None:
-    """List fixtures: time, kind, From → To, short id, signature verdict, file."""
+    """List fixtures by arrival: time, kind, From → To, short id, verdict, file.
+
+    Broken files are listed as broken and make the exit status 1, after the rest is listed."""
+    import json
+
     from rich.table import Table
     from rich.text import Text
 
-    from plivocb.callbacks import first, short_id
+    from plivocb.callbacks import KINDS, first, short_id
+    from plivocb.errors import FixtureError
     from plivocb.fixture import iter_paths, load
-    from plivocb.inert import visible
+    from plivocb.inert import json_safe, visible
 
-    table = Table(show_edge=False)
-    for column in ("time", "kind", "from → to", "id", "signature", "file"):
-        table.add_column(column, overflow="fold")
-    count = 0
-    rows: list[tuple[str, ...]] = []
+    for name in kind:
+        if name not in (*KINDS, "stream"):
+            raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+    listed: list[tuple[datetime, dict[str, Any]]] = []
+    broken: list[dict[str, Any]] = []
     for p in iter_paths(path or ["fixtures"]):
-        fx = load(p)
-        count += 1
-        row: tuple[str, ...] = (
-            fx.received_at.strftime("%Y-%m-%d %H:%M:%S"),
-            fx.kind,
-            f"{first(fx.params, 'From')} → {first(fx.params, 'To')}",
-            short_id(fx.params)[:8],
-            fx.signature.verdict + (" (redacted)" if fx.redacted else ""),
-            str(p),
+        try:
+            fx = load(p)
+        except FixtureError as exc:
+            broken.append({"file": str(p), "broken": exc.problem})
+            continue
+        ident = short_id(fx.params)
+        if (kind and fx.kind not in kind) or (call and not ident.startswith(call)):
+            continue
+        listed.append(
+            (
+                fx.received_at,
+                {
+                    "time": fx.received_at.isoformat(),
+                    "kind": fx.kind,
+                    "from": first(fx.params, "From"),
+                    "to": first(fx.params, "To"),
+                    "id": ident,
+                    "verdict": fx.signature.verdict,
+                    "redacted": fx.redacted,
+                    "file": str(p),
+                },
+            )
         )
-        row = tuple(visible(cell) for cell in row)  # fixture data is never markup or control
-        rows.append(row)
-        table.add_row(*(Text(cell) for cell in row))
-    console = out_console()
-    if console.is_terminal:
-        console.print(table)
-        console.print(f"{count} fixtures")
-    else:  # piped: one tab-separated line per fixture, easy to grep and cut
-        for line in rows:
-            print("\t".join(line))
+    listed.sort(key=lambda item: item[0])  # by arrival across every path given
+    entries = [row for _, row in listed]
+    if json_lines:
+        for row in [*entries, *broken]:
+            print(json_safe(json.dumps(row, ensure_ascii=False)))
+    else:
+        cells: list[tuple[str, ...]] = [
+            (
+                row["time"][:19].replace("T", " "),
+                row["kind"],
+                f"{row['from']} → {row['to']}",
+                row["id"][:8],
+                row["verdict"] + (" (redacted)" if row["redacted"] else ""),
+                row["file"],
+            )
+            for row in entries
+        ] + [("", "BROKEN", "", "", row["broken"], row["file"]) for row in broken]
+        cells = [tuple(visible(c) for c in line) for line in cells]  # never markup or control
+        console = out_console()
+        if console.is_terminal:
+            table = Table(show_edge=False)
+            for column in ("time", "kind", "from → to", "id", "signature", "file"):
+                table.add_column(column, overflow="fold")
+            for line in cells:
+                table.add_row(*(Text(c) for c in line))
+            console.print(table)
+            noun = "fixture" if len(entries) == 1 else "fixtures"
+            extra = f", {len(broken)} broken" if broken else ""
+            console.print(Text(f"{len(entries)} {noun}{extra}"))
+        else:  # piped: one tab-separated line per fixture, easy to grep and cut
+            for line in cells:
+                print("\t".join(line))
+    if broken:
+        noun = "file is" if len(broken) == 1 else "files are"
+        print(
+            f"{len(broken)} {noun} broken (listed as BROKEN); "
+            "`plivocb fixtures validate` says more",
+            file=sys.stderr,
+        )
+        raise typer.Exit(int(ExitCode.CHECKS_FAILED))
 
 
 @app.command("show")
