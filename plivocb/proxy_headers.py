@@ -7,6 +7,11 @@ from those headers (Werkzeug `ProxyFix`, Django `USE_X_FORWARDED_HOST`, Starlett
 fail. Replay therefore sets `Host` to the target's, rewrites the proxy headers that name a
 scheme, host or port to the target's, and drops the ones it cannot rewrite (a path prefix, an
 original host); `--keep-header NAME` keeps one exactly as recorded.
+
+Sources: Plivo signs the URL it called (plivo-python `plivo/utils/signature_v3.py` hashes the URL
+it is given, so the app must rebuild the public one); behind a proxy that means trusting
+`X-Forwarded-Proto`/`X-Forwarded-Host` (/work/shared/plivo-reference.md, pitfall 1, after
+dograh-hq/dograh PR #510).
 """
 
 from __future__ import annotations

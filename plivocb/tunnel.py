@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ALTERNATIVES = "or use --tunnel none / --public-url URL"
+# Where ngrok's own error pages (ERR_NGROK_105/106, ngrok.com/docs/errors) send users for one.
 AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
 INSTALL_URL = "https://ngrok.com/download"
 
 
 def is_pyngrok_shim(path: str) -> bool:
-    """pyngrok installs an `ngrok` console script (`pyngrok.ngrok:main`) into the venv: a tiny
-    Python file that downloads and runs the real agent. It is not the agent; never run it as one."""
+    """pyngrok installs an `ngrok` console script (`pyngrok.ngrok:main`, its entry_points.txt)
+    into the venv: a tiny Python file that downloads the real agent into pyngrok's directory
+    (`conf.DEFAULT_NGROK_PATH`, ~/.config/ngrok/ngrok on Linux) and runs it. It is not the agent;
+    never run it as one."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)

@@ -379,3 +379,18 @@ def test_live_table_keeps_kind_verdict_and_status_on_screen(tmp_path: Path, cols
             if proc.poll() is None:
                 proc.kill()
             os.close(master)
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.6, 1.0, 1.5, 2.5])
+def test_ctrl_c_in_the_first_seconds_exits_0_with_the_summary(tmp_path: Path, delay: float) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO", "NGROK"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plivocb", "listen", "--tunnel", "none", "--port", "0",
+         "--out", str(tmp_path / "rec")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(2)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, (delay, out, err)
+    assert "plivocb stopped: 0 callbacks recorded" in out + err and "Traceback" not in err

@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> None:
             err_console().print(f"  hint: {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(int(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
+        if args[:1] == ["listen"]:  # before listen took over Ctrl-C: nothing started yet
+            from plivocb.__main__ import _interrupted_before_start
+
+            _interrupted_before_start()
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
         # Click's usage errors (typer vendors click in recent releases, so match by shape).
@@ -113,4 +117,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         show()
         sys.exit(int(ExitCode.USAGE))
+    if result == ExitCode.INTERRUPTED and args[:1] == ["listen"]:
+        # Typer turns a Ctrl-C that lands before listen took over the signals into 130
+        from plivocb.__main__ import _interrupted_before_start
+
+        _interrupted_before_start()
     sys.exit(result if isinstance(result, int) else 0)
