@@ -12,6 +12,7 @@ from typing import Any
 
 from plivocb.errors import PlivocbError, UsageError
 from plivocb.plivo_api import APP_FIELDS, PlivoApi
+from plivocb.safe_files import read_regular
 
 POINTED_FIELDS = tuple(f for f in APP_FIELDS if not f.startswith("fallback"))  # what we change
 
@@ -36,6 +37,7 @@ class SavedApp:
     public_url: str
     pid: int
     saved_at: float
+    auth_id: str = ""  # the account the app belongs to: a state file is never applied elsewhere
 
     def write(self, path: Path) -> None:
         from plivocb.fixture import replace_atomically
@@ -44,14 +46,54 @@ class SavedApp:
         replace_atomically(path, json.dumps(self.__dict__, indent=2).encode("utf-8"))
 
     @classmethod
-    def read(cls, path: Path) -> SavedApp:
+    def read(cls, path: Path, app_id: str, auth_id: str) -> SavedApp:
+        """The saved state for `app_id` in account `auth_id`, validated; one-line error if not."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
-        except (OSError, ValueError, TypeError) as exc:
-            raise PlivocbError(
-                f"cannot read saved app state {path}: {exc}", "delete it if it is stale"
-            ) from None
+            raw = read_regular(path, 1 << 20)
+            data = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise _corrupt(path, f"not readable JSON ({exc})") from None
+        problem = _state_problem(data, app_id, auth_id)
+        if problem:
+            raise _corrupt(path, problem)
+        return cls(**data)
+
+
+def _corrupt(path: Path, problem: str) -> PlivocbError:
+    return PlivocbError(
+        f"saved app state {path} cannot be used: {problem}; nothing was changed",
+        "check the app in the Plivo console, fix its URLs there if needed, then delete the file",
+    )
+
+
+_STATE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "app_id": str,
+    "original": dict,
+    "public_url": str,
+    "pid": int,
+    "saved_at": (int, float),
+    "auth_id": str,
+}
+
+
+def _state_problem(data: Any, app_id: str, auth_id: str) -> str:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if set(data) != set(_STATE_TYPES):
+        return f"fields are {sorted(data)[:8]}, expected {sorted(_STATE_TYPES)}"
+    for name, typ in _STATE_TYPES.items():
+        if not isinstance(data[name], typ) or isinstance(data[name], bool):
+            return f"{name} is {type(data[name]).__name__}"
+    if data["app_id"] != app_id:
+        return f"it belongs to app {data['app_id'][:40]!r}, not {app_id}"
+    if data["auth_id"] != auth_id:
+        return f"it belongs to account {data['auth_id'][:40]!r}, not {auth_id}"
+    original = data["original"]
+    if set(original) != set(APP_FIELDS) or not all(isinstance(v, str) for v in original.values()):
+        return "its original URLs are incomplete or not strings"
+    if not original["answer_url"]:
+        return "its original answer_url is empty (restoring it would break the app)"
+    return ""
 
 
 def credentials(auth_id: str | None, auth_token: str | None) -> tuple[str, str]:
@@ -88,11 +130,14 @@ class AppPointer:
         if self.path.exists():
             # A run that was killed left its saved originals: they, not the dead tunnel's
             # URLs the app now holds, are what must come back.
-            saved = SavedApp.read(self.path)
+            saved = SavedApp.read(self.path, self.app_id, self.api.auth_id)
             saved.public_url, saved.pid, saved.saved_at = public_url, os.getpid(), time.time()
         else:
+            # get_app checked the reply is this Application with a non-empty answer_url
             original = {k: str(current.get(k) or "") for k in APP_FIELDS}
-            saved = SavedApp(self.app_id, original, public_url, os.getpid(), time.time())
+            saved = SavedApp(
+                self.app_id, original, public_url, os.getpid(), time.time(), self.api.auth_id
+            )
         saved.write(self.path)
         self.saved = saved
         try:
@@ -106,7 +151,9 @@ class AppPointer:
         return saved
 
     async def restore(self) -> None:
-        saved = self.saved or (SavedApp.read(self.path) if self.path.exists() else None)
+        saved = self.saved or (
+            SavedApp.read(self.path, self.app_id, self.api.auth_id) if self.path.exists() else None
+        )
         if saved is None:
             raise PlivocbError(
                 f"nothing to restore for app {self.app_id}: no saved state at {self.path}",
@@ -119,16 +166,18 @@ class AppPointer:
             for k in POINTED_FIELDS
             if k.endswith("_url") or saved.original.get(k)
         }
+        if not fields.get("answer_url"):  # validated on load; never write an empty answer_url
+            raise PlivocbError(f"the saved answer_url for app {self.app_id} is empty")
         await self.api.update_app(self.app_id, fields)
         self.path.unlink(missing_ok=True)
         self.saved = None
 
 
-def describe(app: dict[str, Any], app_id: str) -> tuple[list[tuple[str, str]], str]:
+def describe(app: dict[str, Any], app_id: str, auth_id: str) -> tuple[list[tuple[str, str]], str]:
     """Rows of (field, value) and a sentence on whether it points at a plivocb tunnel."""
     rows = [(k, str(app.get(k) or "")) for k in ("app_name", *APP_FIELDS)]
     path = state_file(app_id)
-    saved = SavedApp.read(path) if path.exists() else None
+    saved = SavedApp.read(path, app_id, auth_id) if path.exists() else None
     answer = str(app.get("answer_url") or "")
     if saved and answer.startswith(saved.public_url):
         verdict = f"points at a plivocb tunnel ({saved.public_url}); originals saved in {path}"

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from plivocb.errors import PlivocbError
+from plivocb.form import decode_text
 
 DEFAULT_API = "https://api.plivo.com"
 APP_FIELDS = (
@@ -28,8 +29,28 @@ APP_FIELDS = (
 )
 
 
+MAX_REPLY_BYTES = 1 << 20  # an Application is ~1 KB of JSON
+MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is waited this long at most
+DEFAULT_TOTAL = 30.0  # seconds per API operation, retries included ($PLIVOCB_API_TIMEOUT)
+
+
 class PlivoApiError(PlivocbError):
     """Plivo's API refused or could not be reached."""
+
+
+def total_timeout() -> float:
+    """Seconds one API operation may take, retries included: $PLIVOCB_API_TIMEOUT or 30."""
+    raw = os.environ.get("PLIVOCB_API_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else DEFAULT_TOTAL
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise PlivocbError(
+            f"PLIVOCB_API_TIMEOUT must be seconds between 0 and 3600, got {raw!r}",
+            "unset it for the default of 30 s",
+        )
+    return value
 
 
 def api_base() -> str:
@@ -45,6 +66,7 @@ class PlivoApi:
         retries: int = 3,
         backoff: float = 0.5,
         timeout: float = 15.0,
+        total: float | None = None,
     ) -> None:
         self.auth_id = auth_id
         self.auth = aiohttp.BasicAuth(auth_id, auth_token)
@@ -52,11 +74,24 @@ class PlivoApi:
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
+        self.total = total if total is not None else total_timeout()
 
     def _url(self, app_id: str) -> str:
         return f"{self.base}/v1/Account/{self.auth_id}/Application/{app_id}/"
 
     async def _request(self, method: str, app_id: str, body: dict[str, str] | None = None) -> Any:
+        """One operation, retries included, within `self.total` seconds."""
+        try:
+            async with asyncio.timeout(self.total):
+                return await self._attempts(method, app_id, body)
+        except TimeoutError:
+            raise PlivoApiError(
+                f"Plivo's API did not complete the {method} of app {app_id} within "
+                f"{self.total:g} s (retries included); nothing more was sent",
+                "check your network and try again (PLIVOCB_API_TIMEOUT sets the limit)",
+            ) from None
+
+    async def _attempts(self, method: str, app_id: str, body: dict[str, str] | None) -> Any:
         url = self._url(app_id)
         delay = self.backoff
         async with aiohttp.ClientSession(
@@ -65,7 +100,7 @@ class PlivoApi:
             for attempt in range(self.retries + 1):
                 try:
                     async with session.request(method, url, json=body) as resp:
-                        text = await resp.text()
+                        text = await _read_text(resp)
                         retryable = resp.status == 429 or resp.status >= 500
                         if retryable and attempt < self.retries:
                             wait = _retry_after(resp.headers.get("Retry-After"), delay)
@@ -73,7 +108,7 @@ class PlivoApi:
                             delay *= 2
                             continue
                         return _decode(resp.status, text, app_id, self.auth_id)
-                except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                     if attempt < self.retries:
                         await asyncio.sleep(delay)
                         delay *= 2
@@ -85,9 +120,17 @@ class PlivoApi:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get_app(self, app_id: str) -> dict[str, Any]:
+        """The Application's JSON, checked: anything else (HTML, an error object, missing or
+        mistyped fields, another app's ID) raises, so nothing is ever saved or changed from it."""
         data = await self._request("GET", app_id)
-        if not isinstance(data, dict):
-            raise PlivoApiError(f"unexpected reply from Plivo for app {app_id}: {data!r:.200}")
+        problem = application_problem(data, app_id)
+        if problem:
+            raise PlivoApiError(
+                f"Plivo's reply for app {app_id} is not the Application ({problem}); "
+                "nothing was changed",
+                "try again; if it persists, check the app in the Plivo console",
+            )
+        assert isinstance(data, dict)
         return data
 
     async def update_app(self, app_id: str, fields: dict[str, str]) -> None:
@@ -95,17 +138,56 @@ class PlivoApi:
         await self._request("POST", app_id, fields)
 
 
+def application_problem(data: Any, app_id: str) -> str:
+    """Why `data` is not Application `app_id`'s JSON ("" when it is)."""
+    if not isinstance(data, dict):
+        return f"got {type(data).__name__}, not a JSON object"
+    if "raw" in data and len(data) == 1:
+        return f"not JSON: {str(data['raw'])[:60]!r}"
+    if "error" in data:
+        return f"an error: {str(data['error'])[:100]!r}"
+    if str(data.get("app_id", "")) != app_id:
+        return f"app_id is {str(data.get('app_id'))[:40]!r}"
+    for name in APP_FIELDS:
+        if name not in data:
+            return f"missing field {name}"
+        if data[name] is not None and not isinstance(data[name], str):
+            return f"field {name} is {type(data[name]).__name__}, not a string"
+    if not data.get("answer_url"):
+        return "its answer_url is empty"
+    return ""
+
+
+async def _read_text(resp: aiohttp.ClientResponse) -> str:
+    """The reply as text, at most MAX_REPLY_BYTES (an Application is about a kilobyte)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            raise PlivoApiError(
+                f"Plivo's API replied with more than {MAX_REPLY_BYTES} bytes; nothing was changed",
+                "try again later",
+            )
+        chunks.append(chunk)
+    return decode_text(b"".join(chunks), resp.charset)
+
+
 def _retry_after(header: str | None, default: float) -> float:
+    """Seconds to wait before a retry: Retry-After (seconds) capped at MAX_RETRY_AFTER."""
     try:
-        return min(float(header), 30.0) if header else default
+        value = float(header) if header else default
     except ValueError:
         return default
+    if value != value or value < 0:  # NaN or negative
+        return default
+    return min(value, MAX_RETRY_AFTER)
 
 
 def _decode(status: int, text: str, app_id: str, auth_id: str) -> Any:
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         data = {"raw": text[:200]}
     if status < 300:
         return data

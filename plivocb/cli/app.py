@@ -33,7 +33,7 @@ def show(
 
     ident, token = credentials(auth_id, auth_token)
     data = asyncio.run(PlivoApi(ident, token).get_app(app_id))
-    rows, verdict = describe(data, app_id)
+    rows, verdict = describe(data, app_id, ident)
     table = Table(show_header=False, box=None)
     for field, value in rows:
         table.add_row(field, Text(visible(value) or "-"))  # the API's reply is never markup
