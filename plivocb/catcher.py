@@ -306,7 +306,7 @@ async def _answer(
             time=received.isoformat(),
             kind=kind,
             method=request.method,
-            path=request.path,
+            path=fixture.request.path if config.redactor else request.path,  # --redact: masked
             from_=first(shown, "From"),
             to=first(shown, "To"),
             summary=_summary(kind, shown),
