@@ -19,7 +19,8 @@ Params = Mapping[str, Sequence[str]]
 Verdict = Literal["valid", "valid-v2", "invalid", "unsigned", "unchecked"]
 # "valid-v2": only a V2 signature matched. V2 signs scheme, host, path and nonce, not the body or
 # the query, so a V2 header pair copied from any earlier callback "validates" any body sent to
-# the same URL (plivo-reference.md §2.4, §2.7: "Flag V2-only validation as weaker").
+# the same URL (plivo-reference.md §2.4, §2.7: "Flag V2-only validation as weaker"; plivo-python
+# plivo/utils validate_signature(uri, nonce, signature, auth_token) hashes only uri + nonce).
 VERDICTS: tuple[str, ...] = ("valid", "valid-v2", "invalid", "unsigned", "unchecked")
 
 V3 = "X-Plivo-Signature-V3"
