@@ -381,7 +381,9 @@ def test_live_table_keeps_kind_verdict_and_status_on_screen(tmp_path: Path, cols
             os.close(master)
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.6, 1.0, 1.5, 2.5])
+# Python's own start-up (site import, before any plivocb code runs) cannot be covered: under a
+# loaded CI machine that can take well over 0.5 s, so the delays start after it.
+@pytest.mark.parametrize("delay", [1.0, 1.5, 2.5])
 def test_ctrl_c_in_the_first_seconds_exits_0_with_the_summary(tmp_path: Path, delay: float) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO", "NGROK"))}
     proc = subprocess.Popen(
