@@ -13,6 +13,7 @@ from typing import Any
 from plivocb.errors import PlivocbError, UsageError
 from plivocb.plivo_api import APP_FIELDS, PlivoApi
 from plivocb.safe_files import read_regular
+from plivocb.timeouts import Budget, budget_of, split
 
 POINTED_FIELDS = tuple(f for f in APP_FIELDS if not f.startswith("fallback"))  # what we change
 
@@ -105,15 +106,23 @@ def credentials(auth_id: str | None, auth_token: str | None) -> tuple[str, str]:
     return auth_id, auth_token
 
 
-def targets(public_url: str) -> dict[str, str]:
-    return {
-        "answer_url": f"{public_url}/answer",
-        "answer_method": "POST",
-        "hangup_url": f"{public_url}/hangup",
-        "hangup_method": "POST",
-        "message_url": f"{public_url}/message",
-        "message_method": "POST",
-    }
+POINTED_PATHS = {"answer_url": "/answer", "hangup_url": "/hangup", "message_url": "/message"}
+
+
+def targets(public_url: str, original: dict[str, str] | None = None) -> dict[str, str]:
+    """The tunnel URLs; an original URL's `#ct=…&rt=…` timeout fragment is kept on its
+    replacement, so Plivo calls the tunnel with the budget the app was configured with."""
+    fields: dict[str, str] = {}
+    for key, path in POINTED_PATHS.items():
+        fragment = split((original or {}).get(key, ""))[1]
+        fields[key] = f"{public_url}{path}" + (f"#{fragment}" if fragment else "")
+        fields[key.replace("_url", "_method")] = "POST"
+    return fields
+
+
+def budgets(original: dict[str, str]) -> dict[str, Budget]:
+    """The catcher path of each pointed URL, with the timeout budget its fragment sets."""
+    return {path: budget_of(original.get(key, "")) for key, path in POINTED_PATHS.items()}
 
 
 class AppPointer:
@@ -141,7 +150,7 @@ class AppPointer:
         saved.write(self.path)
         self.saved = saved
         try:
-            await self.api.update_app(self.app_id, targets(public_url))
+            await self.api.update_app(self.app_id, targets(public_url, saved.original))
         except PlivocbError:
             # The update may or may not have landed: put the originals back if we can, and
             # report the update's error (the state file stays if the restore fails too).

@@ -20,7 +20,8 @@ import aiohttp
 from aiohttp import web
 
 from plivocb import signature
-from plivocb.callbacks import classify, expects_xml, first, short_id
+from plivocb.callbacks import classify, expects_xml, first, reply, short_id
+from plivocb.checks import check_reply
 from plivocb.display import IGNORED_KIND, CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import (
@@ -40,6 +41,8 @@ from plivocb.forward import (
 )
 from plivocb.guard import BODY_TIMEOUT, ConnectionGuard, default_cap
 from plivocb.redact import Redactor
+from plivocb.timeouts import DEFAULT as DEFAULT_BUDGET
+from plivocb.timeouts import Budget
 
 DEFAULT_ANSWER_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n'
@@ -75,6 +78,9 @@ class CatcherConfig:
     notify: Callable[[str], None] | None = None  # one-line operational notices (cap hit…)
     instance: str = field(default_factory=lambda: secrets.token_hex(8))  # loop marker value
     ignore_paths: tuple[str, ...] = IGNORED_PATHS  # globs on the path; --ignore-path adds more
+    # Plivo's timeout budget per catcher path, from the `#rt=…` fragments of the URLs
+    # `listen --app` pointed; other paths get Plivo's defaults (timeouts.py).
+    budgets: dict[str, Budget] = field(default_factory=dict)
 
 
 @dataclass
@@ -254,6 +260,16 @@ async def _answer(
             status, ctype, text = unreachable_reply(expects, error, forwarded_to)
             forward_note = error
             origin = "fallback"
+        else:
+            forward_note = reply_warning(
+                kind,
+                params,
+                status,
+                text,
+                ctype,
+                (time.perf_counter() - started) * 1000,
+                config.budgets.get(request.path, DEFAULT_BUDGET),
+            )
     elif expects:
         status, ctype, text = _xml_response(200, config.answer_xml)
     else:
@@ -320,6 +336,29 @@ async def _answer(
         )
     )
     return web.Response(status=status, body=text.encode("utf-8"), headers={"Content-Type": ctype})
+
+
+def reply_warning(
+    kind: str,
+    params: dict[str, list[str]],
+    status: int,
+    text: str,
+    ctype: str,
+    elapsed_ms: float,
+    budget: Budget,
+) -> str:
+    """Why Plivo would not accept the app's reply (it is relayed all the same): not Plivo XML
+    where Plivo executes XML, or slower than the URL's timeout budget."""
+    notes = []
+    if 200 <= status < 300:
+        found = check_reply(reply(kind, params), text, ctype)
+        if found:
+            more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+            notes.append(f"reply is not valid Plivo XML: {found[0].removeprefix('XML: ')}{more}")
+    slow = budget.over(elapsed_ms)
+    if slow:
+        notes.append(slow)
+    return "; ".join(notes)
 
 
 def _forward_outcome(status: int, error: str) -> str:

@@ -205,7 +205,7 @@ def live_cells(e: CallbackEvent) -> dict[str, str]:
         "sig": verdict,
         "status": status,
         "ms": f"{e.elapsed_ms:.0f}",
-        "summary": e.summary or e.note,
+        "summary": e.note or e.summary,  # a warning outranks the summary
         "file": e.file,
     }
     return {k: visible(v) for k, v in cells.items()}

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from plivocb.app_pointer import AppPointer, credentials
+from plivocb.app_pointer import AppPointer, budgets, credentials
 from plivocb.catcher import (
     DEFAULT_ANSWER_XML,
     GUARD,
@@ -266,7 +266,8 @@ async def _serve(
             auth_id, token = credentials(opts.auth_id, opts.auth_token)
             await prove_reachable(app, config.public_base)
             pointer = AppPointer(PlivoApi(auth_id, token), opts.app_id)
-            await pointer.point(config.public_base)
+            saved = await pointer.point(config.public_base)
+            config.budgets = budgets(saved.original)
             extra.append(f"  Plivo app    {opts.app_id} now points here (restored on exit)")
     except BaseException:
         await runner.cleanup()

@@ -25,6 +25,8 @@ from plivocb.errors import FixtureError, UsageError
 from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
 from plivocb.form import HOP_BY_HOP, decode_text, encode_form
 from plivocb.plivoxml import MAX_XML_BYTES
+from plivocb.timeouts import DEFAULT as DEFAULT_BUDGET
+from plivocb.timeouts import Budget
 
 # aiohttp sets its own Accept-Encoding and decodes what comes back. Host is set by
 # proxy_headers.retarget (the target's, unless --keep-header Host).
@@ -59,6 +61,9 @@ class ReplayOptions:
     stream_timing: str = "recorded"  # stream fixtures: recorded pacing unless --timing says
     first_response_ms: float = 3000.0
     stream_out: Path | None = None  # where replayed stream sessions are recorded
+    # Plivo's timeout budget per kind ("" for --to), from the URLs' `#rt=…` fragments.
+    budgets: dict[str, Budget] = field(default_factory=dict)
+    check_timing: bool | None = None  # None: only for the kinds Plivo reads XML from
 
 
 @dataclass
@@ -266,12 +271,17 @@ async def send_one(
             "decompression): stopped reading"
         )
     big = len(raw) > MAX_XML_BYTES  # not parsed or diffed: Plivo itself would refuse it
+    expected = reply(fx.kind, prepared.params)
     if opts.check_xml:
-        expected = reply(fx.kind, prepared.params)
         if expected != "none" and (big or not complete):
             result.reasons.append(f"XML: body is over Plivo's 100 KB limit ({len(raw)}+ bytes)")
         elif expected != "none":
             result.reasons.extend(checks.check_reply(expected, body, content_type))
+    if opts.check_timing or (opts.check_timing is None and expected == "xml"):
+        budget = opts.budgets.get(fx.kind if fx.kind in opts.routes else "", DEFAULT_BUDGET)
+        slow = budget.over(elapsed_ms)
+        if slow:
+            result.reasons.append(slow)
     if opts.compare:
         baseline = fx.response
         if baseline is None:

@@ -88,6 +88,14 @@ def register(app: typer.Typer) -> None:
             help="Replies Plivo executes (answer and action URLs) must be valid Plivo XML; "
             "an XML reply to a message URL may hold only <Message>.",
         ),
+        check_timing: bool | None = typer.Option(
+            None,
+            "--check-timing/--no-check-timing",
+            help="Fail replies slower than Plivo's timeout for their URL (rt/tt from a "
+            "#ct=…&rt=…&tt=… fragment on --to/--route, else Plivo's 40 s). Default: on for the "
+            "kinds Plivo reads XML from; --check-timing: every kind.",
+            show_default=False,
+        ),
         compare: bool = typer.Option(
             False,
             "--compare",
@@ -130,14 +138,19 @@ def register(app: typer.Typer) -> None:
         from plivocb.replay import ReplayOptions, run
         from plivocb.replay_output import JsonOutput, LineOutput, ReplayOutput, RichOutput
         from plivocb.report import JUnitWriter
+        from plivocb.timeouts import option_budget
 
         routes = parse_assignments(route, "--route")
         kinds = (*KINDS, "stream")
-        for name, url in routes.items():
+        budgets = {}
+        for name, given in list(routes.items()):
+            url, budgets[name] = option_budget(given, f"--route {name}")
+            routes[name] = url
             if name not in kinds:
                 raise UsageError(f"--route: unknown kind {name!r}", f"kinds: {', '.join(kinds)}")
             _require_url(url, f"--route {name}", websocket=name == "stream")
         if to is not None:
+            to, budgets[""] = option_budget(to, "--to")
             _require_url(to, "--to", websocket=True)
         if to is None and not routes:
             raise UsageError(
@@ -187,6 +200,8 @@ def register(app: typer.Typer) -> None:
             max_response=max_response,
             expect_status=StatusSpec.parse(expect_status),
             check_xml=check_xml,
+            check_timing=check_timing,
+            budgets=budgets,
             compare=compare,
             fail_fast=fail_fast,
             keep_headers={name.lower() for name in keep_header},
