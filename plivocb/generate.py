@@ -1,9 +1,11 @@
 """Realistic Plivo callbacks without a phone: payloads that follow Plivo's parameter tables.
 
 Every builder returns ordered params; `to_fixture` wraps them as a recorded-looking fixture.
-Times are coherent within a call (answer after start, duration = end - answer, BillDuration
-rounded up to the minute), hangup cause codes and names come from Plivo's table, and a seeded
-`random.Random` makes output reproducible.
+Calls are coherent: the hangup cause decides whether the call was answered (`call_outcomes`),
+times follow one timeline (answer after ring, Duration = EndTime - AnswerTime, BillDuration
+rounded up to the minute), time fields are in the account's time zone (`tz`) while
+`SessionStart` stays UTC (reference §1.4), and a seeded `random.Random` makes output
+reproducible. `scenarios.py` strings builders together into whole calls and conversations.
 """
 
 from __future__ import annotations
@@ -12,57 +14,85 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
+from plivocb.call_outcomes import OUTCOMES, Outcome, outcome
 from plivocb.callbacks import classify
-from plivocb.fields import HANGUP_CAUSES
+from plivocb.fields import HANGUP_CAUSES, SMS_ERROR_CODES
 from plivocb.fixture import Fixture, Request, Signature
 from plivocb.form import encode_form
 
 PUBLIC_BASE = "https://plivocb-example.ngrok.app"
 BILL_RATE = "0.0085"
-# Legacy HangupCause names that accompany the common codes (observed pairs; not a published table).
-LEGACY_CAUSE = {
-    4000: "NORMAL_CLEARING",
-    4010: "NORMAL_CLEARING",
-    3010: "USER_BUSY",
-    3000: "NO_ANSWER",
-    3020: "CALL_REJECTED",
-    1000: "ORIGINATOR_CANCEL",
-    3050: "UNALLOCATED_NUMBER",
-}
-STATUS_FOR_CODE = {3010: "busy", 3000: "no-answer", 3020: "busy", 1000: "no-answer"}
+# Legacy HangupCause names and hangup-callback CallStatus per code (see call_outcomes.py).
+LEGACY_CAUSE = {code: o.legacy for code, o in OUTCOMES.items()}
+STATUS_FOR_CODE = {code: o.status for code, o in OUTCOMES.items() if o.status != "completed"}
 KIND_PATHS = {
     "answer": "/answer",
+    "ring": "/ring",
+    "machine_detection": "/amd",
     "hangup": "/hangup",
+    "digits": "/digits",
+    "input_partial": "/input/partial",
+    "recording": "/recording",
+    "transcription": "/transcription",
+    "dial": "/dial",
+    "dial_callback": "/dial/events",
+    "conference": "/conference",
+    "mpc": "/mpc",
+    "stream_status": "/stream/status",
     "message": "/message",
     "message_status": "/message/status",
-    "recording": "/recording",
-    "digits": "/digits",
-    "dial": "/dial",
 }
+# Seconds a call rings before an unanswered outcome, by CallStatus (6010: Plivo's 120 s default).
+RING_SECONDS = {"no-answer": 30, "busy": 4, "failed": 1, "timeout": 120, "canceled": 12}
 
 Params = dict[str, str]
 
 
-def fmt_local(t: datetime) -> str:
+def fmt_local(t: datetime, tz: tzinfo | None = None) -> str:
+    """`yyyy-MM-dd HH:mm:ss`, in `tz` (the account's time zone) when given an aware time."""
+    if tz is not None and t.tzinfo is not None:
+        t = t.astimezone(tz)
     return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def fmt_micro(t: datetime) -> str:
+    """`YYYY-MM-DD HH:mm:ss.ssssss` in UTC (SessionStart, message times)."""
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC)
     return t.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One call's timeline, decided by its hangup cause."""
+
+    start: datetime
+    answered_at: datetime | None
+    end: datetime
+    code: int
+    outcome: Outcome
+
+    @property
+    def talk(self) -> int:
+        return round((self.end - self.answered_at).total_seconds()) if self.answered_at else 0
 
 
 @dataclass
 class Generator:
     rng: random.Random = field(default_factory=random.Random)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    tz: tzinfo = UTC  # the account's time zone, for StartTime/AnswerTime/EndTime
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def number(self) -> str:
         return "1415555" + f"{self.rng.randrange(10_000):04d}"
+
+    def _now(self) -> datetime:
+        return self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
 
     # -------------------------------------------------------------- voice
 
@@ -75,9 +105,10 @@ class Generator:
             "BillRate": BILL_RATE,
             "To": to or self.number(),
             "CallUUID": call,
+            # inbound: the answer URL is requested while it rings; outbound: once answered
             "CallStatus": "ringing" if direction == "inbound" else "in-progress",
             "Event": "StartApp",
-            "SessionStart": fmt_micro(self.now),
+            "SessionStart": fmt_micro(self._now()),
             "ParentAuthID": "MA"
             + "".join(self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(18)),
             "STIRVerification": "Not Applicable",
@@ -86,49 +117,111 @@ class Generator:
         if direction == "outbound":
             request = self.uuid()
             p.update(ALegUUID=call, ALegRequestUUID=request, RequestUUID=request)
+        if p["To"].startswith("sip:"):
+            p["SIP-H-To"] = f"<{p['To']}>;tag={self.rng.randrange(1, 10**8)}"
         return p
 
-    def hangup(self, call: Params, talk_seconds: int = 42, code: int = 4000) -> Params:
-        start = datetime.strptime(call["SessionStart"], "%Y-%m-%d %H:%M:%S.%f")
-        answered = code in (4000, 4010)
-        answer_at = start + timedelta(seconds=3) if answered else None
-        end = (
-            (answer_at + timedelta(seconds=talk_seconds))
-            if answer_at
-            else start + timedelta(seconds=20)
+    def plan(self, code: int = 4000, talk_seconds: int = 42, start: datetime | None = None) -> Plan:
+        """When the call rang, was answered (or not) and ended, for this hangup cause."""
+        result = outcome(code)
+        begin = start or self._now()
+        if not result.answered:
+            end = begin + timedelta(seconds=RING_SECONDS.get(result.status, 5))
+            return Plan(begin, None, end, code, result)
+        if 7000 <= code < 9000:
+            talk_seconds = min(talk_seconds, 1)  # the app's XML failed right after answer
+        elif code == 9100:
+            talk_seconds = min(talk_seconds, 4)  # hung up once a machine was detected
+        answered = begin + timedelta(seconds=self.rng.randint(3, 8))
+        return Plan(
+            begin, answered, answered + timedelta(seconds=max(1, talk_seconds)), code, result
         )
-        duration = talk_seconds if answered else 0
+
+    def _session_start(self, call: Params) -> datetime:
+        return datetime.strptime(call["SessionStart"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+
+    def _leg(self, call: Params, **extra: str) -> Params:
+        """A later request on the same call: its params without the answer URL's Event."""
+        p = {k: v for k, v in call.items() if k != "Event"}
+        p.update(CallStatus="in-progress", **extra)
+        return p
+
+    def ring(self, call: Params) -> Params:
+        p = dict(call)
+        p.update(Event="Ring", CallStatus="ringing")
+        return p
+
+    def machine_detection(
+        self, call: Params, machine: bool = True, if_machine: str = "continue"
+    ) -> Params:
+        p = self._leg(call, Event="MachineDetection", Machine="true" if machine else "false")
+        p["IfMachine"] = if_machine
+        return p
+
+    def hangup(
+        self, call: Params, talk_seconds: int = 42, code: int = 4000, plan: Plan | None = None
+    ) -> Params:
+        plan = plan or self.plan(code, talk_seconds, self._session_start(call))
+        result = plan.outcome
+        duration = plan.talk
         bill = 60 * math.ceil(duration / 60) if duration else 0
-        source = "Caller" if code == 4000 else ("Plivo" if code == 4010 else "Callee")
+        source = result.source
+        if source == "Caller/Callee":
+            source = self.rng.choice(("Caller", "Callee"))
         p = {k: v for k, v in call.items() if k != "CallStatus"}
         p.update(
-            CallStatus=STATUS_FOR_CODE.get(code, "completed"),
+            CallStatus=result.status,
             Event="Hangup",
-            StartTime=fmt_local(start),
-            AnswerTime=fmt_local(answer_at) if answer_at else "",
-            EndTime=fmt_local(end),
+            StartTime=fmt_local(plan.start, self.tz),
+            AnswerTime=fmt_local(plan.answered_at, self.tz) if plan.answered_at else "",
+            EndTime=fmt_local(plan.end, self.tz),
             Duration=str(duration),
             BillDuration=str(bill),
             TotalCost=f"{bill / 60 * float(BILL_RATE):.5f}",
-            HangupCause=LEGACY_CAUSE.get(code, "NORMAL_CLEARING"),
-            HangupCauseCode=str(code),
-            HangupCauseName=HANGUP_CAUSES[code],
+            HangupCause=result.legacy,
+            HangupCauseCode=str(plan.code),
+            HangupCauseName=HANGUP_CAUSES.get(plan.code, "Unknown"),
             HangupSource=source,
         )
         return p
 
-    def digits(self, call: Params, digits: str = "1") -> Params:
-        p = {k: v for k, v in call.items() if k != "Event"}
-        p.update(CallStatus="in-progress", Digits=digits)
-        return p
+    def digits(self, call: Params, digits: str = "1", speech: str = "") -> Params:
+        """A GetDigits action (Digits), or a GetInput action when `speech` is given."""
+        if not speech:
+            return self._leg(call, Digits=digits)
+        confidence = f"{self.rng.uniform(0.72, 0.98):.6f}"
+        return self._leg(
+            call,
+            InputType="speech",
+            Digits="",
+            Speech=speech,
+            SpeechConfidenceScore=confidence,
+            BilledAmount="0.00500",
+        )
 
-    def recording(self, call: Params, seconds: int = 12) -> Params:
-        started = int((self.now + timedelta(seconds=5)).timestamp() * 1000)
+    def input_partial(self, call: Params, speech: str, sequence: int, final: bool) -> Params:
+        words = speech.split()
+        cut = max(1, len(words) * sequence // (sequence + 1)) if not final else len(words)
+        return {
+            "CallUUID": call["CallUUID"],
+            "From": call["From"],
+            "To": call["To"],
+            "Direction": call["Direction"],
+            "StableSpeech": " ".join(words[:cut]),
+            "UnstableSpeech": "" if final else " " + " ".join(words[cut:]),
+            "Stability": "1.0" if final else f"{self.rng.uniform(0.5, 0.9):.2f}",
+            "SequenceNumber": str(sequence),
+        }
+
+    def recording(
+        self, call: Params, seconds: int = 12, action: bool = True, finish: str = "#"
+    ) -> Params:
+        """A Record `action` request (carries Digits) or its `callbackUrl` notification."""
+        started = int((self._now() + timedelta(seconds=5)).timestamp() * 1000)
         rec_id = self.uuid()
-        p = {k: v for k, v in call.items() if k != "Event"}
-        account = p.get("ParentAuthID", "MA")
-        p.update(
-            CallStatus="in-progress",
+        account = call.get("ParentAuthID", "MA")
+        p = self._leg(
+            call,
             RecordUrl=f"https://media.plivo.com/v1/Account/{account}/Recording/{rec_id}.mp3",
             RecordingID=rec_id,
             RecordingDuration=str(seconds),
@@ -136,20 +229,102 @@ class Generator:
             RecordingStartMs=str(started),
             RecordingEndMs=str(started + seconds * 1000),
         )
+        if action:
+            p["Digits"] = finish
         return p
 
-    def dial(self, call: Params, status: str = "completed") -> Params:
-        p = {k: v for k, v in call.items() if k != "Event"}
+    def transcription(self, recording: Params, text: str = "Hi, please call me back.") -> Params:
+        """Record's transcriptionUrl request: snake_case names (reference §1.8)."""
+        duration = recording.get("RecordingDuration", "12")
+        return {
+            "transcription": text,
+            "transcription_charge": "0.05000",
+            "transcription_rate": "0.05000",
+            "duration": duration,
+            "call_uuid": recording["CallUUID"],
+            "recording_id": recording["RecordingID"],
+            "error": "",
+        }
+
+    def dial(self, call: Params, status: str = "completed", b_leg: str = "") -> Params:
         answered = status == "completed"
-        p.update(
-            CallStatus="in-progress",
+        return self._leg(
+            call,
             DialStatus=status,
-            DialRingStatus="true" if answered else "false",
-            DialHangupCause="NORMAL_CLEARING" if answered else "NO_ANSWER",
+            DialRingStatus="true" if status not in ("failed",) else "false",
+            DialHangupCause="NORMAL_CLEARING" if answered else LEGACY_FOR_DIAL[status],
             DialALegUUID=call["CallUUID"],
-            DialBLegUUID=self.uuid() if answered else "",
+            DialBLegUUID=(b_leg or self.uuid()) if answered else "",
         )
+
+    def dial_callback(
+        self, call: Params, action: str, b_leg: str, b_to: str, seconds: int = 0
+    ) -> Params:
+        p = self._leg(
+            call,
+            DialAction=action,
+            DialALegUUID=call["CallUUID"],
+            DialBLegUUID=b_leg,
+            DialBLegFrom=call["To"] if call["Direction"] == "inbound" else call["From"],
+            DialBLegTo=b_to,
+            DialBLegStatus={"answer": "answer", "connected": "connected", "hangup": "hangup"}.get(
+                action, action
+            ),
+        )
+        if action == "hangup":
+            p.update(
+                DialBLegDuration=str(seconds),
+                DialBLegBillDuration=str(60 * math.ceil(seconds / 60) if seconds else 0),
+                DialBLegHangupCauseName="Normal Hangup",
+                DialBLegHangupCauseCode="4000",
+                DialBLegHangupSource=self.rng.choice(("Caller", "Callee")),
+            )
         return p
+
+    def conference(
+        self, call: Params, room: str, conf: str, member: str, action: str = ""
+    ) -> Params:
+        """Conference callbackUrl event (`action` given) or the Conference `action` request."""
+        p = self._leg(call, ConferenceName=room, ConferenceUUID=conf, ConferenceMemberID=member)
+        if action:
+            p["ConferenceAction"] = action
+        return p
+
+    def mpc(
+        self,
+        call: Params,
+        name: str,
+        mpc: str,
+        member: str,
+        event: str = "",
+        at: datetime | None = None,
+    ) -> Params:
+        """MPC statusCallbackUrl event (`event` given) or the onExitActionUrl request."""
+        when = at or self._now()
+        if event:
+            return self._leg(
+                call,
+                EventName=event,
+                EventTimestamp=fmt_micro(when),
+                MPCUUID=mpc,
+                MPCName=name,
+                MemberID=member,
+                ParticipantRole="Customer",
+                ParticipantCallUUID=call["CallUUID"],
+            )
+        return self._leg(
+            call,
+            MPCUUID=mpc,
+            MPCFriendlyName=name,
+            MemberID=member,
+            ParticipantCallUUID=call["CallUUID"],
+            ParticipantJoinTime=fmt_local(self._now(), self.tz),
+            ParticipantEndTime=fmt_local(when, self.tz),
+            ParticipantRole="Customer",
+        )
+
+    def stream_status(self, call: Params, event: str, stream: str, at: datetime) -> Params:
+        return self._leg(call, Event=event, StreamID=stream, Timestamp=fmt_micro(at))
 
     # -------------------------------------------------------------- messaging
 
@@ -172,9 +347,22 @@ class Generator:
                 for _ in range(2)
             ]
             p.update(Body=body, MediaCount=str(len(media)), PowerpackUUID="")
-            p.update({f"Media{i}": url for i, url in enumerate(media)})
+            # Media1..MediaN: "The integer suffixes range from 1 to the count of media files"
+            # (docs.plivo.com/docs/messaging/api/message/handling-incoming; an older support
+            # article says Media0..: the current docs win)
+            p.update({f"Media{i}": url for i, url in enumerate(media, start=1)})
         else:
             p.update(Body=body, ContentType="text")
+        return p
+
+    def whatsapp_media(self, frm: str = "", to: str = "") -> Params:
+        p = self.message("whatsapp", frm, to, "Here is the photo")
+        p.update(
+            ContentType="media",
+            MediaCount="1",
+            Media1=f"https://media.plivo.com/Message/{p['MessageUUID']}/Media/{self.uuid()}",
+            MimeType="image/jpeg",
+        )
         return p
 
     def message_status(
@@ -183,8 +371,9 @@ class Generator:
         """Delivery reports for an outbound message: one per status, ordered by Sequence."""
         out: list[Params] = []
         uuid_ = self.uuid()
+        error = str(self.rng.choice([c for c in SMS_ERROR_CODES if c != 1000]))
         for seq, status in enumerate(statuses, start=1):
-            at = self.now + timedelta(seconds=seq)
+            at = self._now() + timedelta(seconds=seq)
             p: Params = {
                 "MessageUUID": uuid_,
                 "ParentMessageUUID": uuid_,
@@ -195,85 +384,31 @@ class Generator:
                 "Sequence": str(seq),
                 "Units": "1",
                 "TotalRate": "0.00500",
-                "TotalAmount": "0.00500" if status != "queued" else "0.00000",
+                "TotalAmount": "0.00500" if status not in ("queued", "failed") else "0.00000",
                 "MCC": "310",
                 "MNC": "260",
                 "PartInfo": "1 of 1",
-                "MessageTime": fmt_micro(self.now),
-                "QueuedTime": fmt_micro(self.now),
+                "MessageTime": fmt_micro(self._now()),
+                "QueuedTime": fmt_micro(self._now()),
             }
-            if status in ("sent", "delivered", "undelivered", "failed"):
+            if status in ("sent", "delivered", "undelivered", "read"):
                 p["SentTime"] = fmt_micro(at)
-            if status in ("delivered", "undelivered"):
+            if status in ("delivered", "undelivered", "read"):
                 p["DeliveryReportTime"] = fmt_micro(at)
             if status in ("failed", "undelivered"):
-                p["ErrorCode"] = "80"
+                # only for failed or undelivered (reference §1.12), from Plivo's SMS error table
+                p["ErrorCode"] = error
             out.append(p)
         return out
 
 
-SCENARIOS = (
-    "answer",
-    "hangup",
-    "message",
-    "message_status",
-    "recording",
-    "digits",
-    "dial",
-    "call",
-    "conversation",
-)
-
-
-@dataclass
-class Spec:
-    """What `fixtures new` was asked for."""
-
-    what: str
-    direction: str = "inbound"
-    message_type: str = "sms"
-    frm: str = ""
-    to: str = ""
-    digits: str = ""
-    record: bool = False
-    talk_seconds: int = 42
-    cause: int = 4000
-
-
-def scenario(gen: Generator, spec: Spec) -> list[tuple[str, Params, float]]:
-    """(kind, params, seconds after start) for one generated item of `spec.what`."""
-    call = gen.answer(spec.direction, spec.frm, spec.to)
-    if spec.what == "answer":
-        return [("answer", call, 0)]
-    if spec.what == "hangup":
-        return [("hangup", gen.hangup(call, spec.talk_seconds, spec.cause), spec.talk_seconds + 3)]
-    if spec.what == "digits":
-        return [("digits", gen.digits(call, spec.digits or "1"), 5)]
-    if spec.what == "recording":
-        return [("recording", gen.recording(call), 20)]
-    if spec.what == "dial":
-        return [("dial", gen.dial(call), 30)]
-    if spec.what == "call":
-        events: list[tuple[str, Params, float]] = [("answer", call, 0)]
-        if spec.digits:
-            events.append(("digits", gen.digits(call, spec.digits), 5))
-        if spec.record:
-            events.append(("recording", gen.recording(call, min(12, spec.talk_seconds)), 18))
-        events.append(
-            ("hangup", gen.hangup(call, spec.talk_seconds, spec.cause), spec.talk_seconds + 3)
-        )
-        return events
-    message = gen.message(spec.message_type, spec.frm, spec.to)
-    if spec.what == "message":
-        return [("message", message, 0)]
-    reports = gen.message_status(message)
-    if spec.what == "message_status":
-        return [("message_status", r, i + 1) for i, r in enumerate(reports)]
-    if spec.what == "conversation":
-        return [("message", message, 0.0)] + [
-            ("message_status", r, i + 2.0) for i, r in enumerate(reports)
-        ]
-    raise ValueError(f"unknown scenario {spec.what!r}")
+LEGACY_FOR_DIAL = {
+    "busy": "USER_BUSY",
+    "failed": "NORMAL_TEMPORARY_FAILURE",
+    "cancel": "ORIGINATOR_CANCEL",
+    "timeout": "NO_ANSWER",
+    "no-answer": "NO_ANSWER",
+}
 
 
 def to_fixture(

@@ -91,8 +91,8 @@ def test_mms_and_delivery_reports(capsys: pytest.CaptureFixture[str], tmp_path: 
     message, *reports = _load_all(tmp_path)
     assert (
         message.params["MediaCount"] == ["2"]
-        and "Media0" in message.params
         and "Media1" in message.params
+        and "Media2" in message.params
     )
     assert [r.params["Status"][0] for r in reports] == ["queued", "sent", "delivered"]
     assert [r.params["Sequence"][0] for r in reports] == ["1", "2", "3"]

@@ -72,7 +72,7 @@ async def test_mms_media(aiohttp_server: Any) -> None:
     await simulate(app, type="mms", media=["https://m/1.jpg", "https://m/2.png"])
     mms = app.received[0].params
     assert mms["Type"] == "mms" and mms["MediaCount"] == "2"
-    assert (mms["Media0"], mms["Media1"]) == ("https://m/1.jpg", "https://m/2.png")
+    assert (mms["Media1"], mms["Media2"]) == ("https://m/1.jpg", "https://m/2.png")
 
 
 async def test_only_message_elements_may_answer(aiohttp_server: Any) -> None:

@@ -21,11 +21,12 @@ app = typer.Typer(
 def new(
     kind: str = typer.Argument(
         ...,
-        help="answer, hangup, message, message_status, recording, digits, dial, "
-        "call, conversation, or stream (a <Stream> WebSocket session with WAV audio).",
+        help="A callback kind (answer, ring, machine_detection, hangup, digits, input_partial, "
+        "recording, transcription, dial, dial_callback, conference, mpc, stream_status, "
+        "message, message_status) or a scenario: call, conversation.",
     ),
     frm: str = typer.Option("", "--from", help="Caller / sender number."),
-    to: str = typer.Option("", "--to", help="Called / recipient number."),
+    to: str = typer.Option("", "--to", help="Called / recipient number (voice: or a sip: URI)."),
     set_: list[str] = typer.Option(
         [], "--set", help="FIELD=VALUE override in every generated callback (repeatable)."
     ),
@@ -36,35 +37,52 @@ def new(
     digits: str = typer.Option(
         "", "--digits", help="Voice: digits pressed (adds a GetDigits callback to `call`)."
     ),
+    speech: str = typer.Option(
+        "", "--speech", help="Voice: what the caller said (a GetInput speech result)."
+    ),
     record: bool = typer.Option(False, "--record", help="`call`: add a recording callback."),
     talk: int = typer.Option(42, "--talk", help="Voice: seconds the call lasts once answered."),
-    cause: int = typer.Option(4000, "--cause", help="Voice: HangupCauseCode (from Plivo's table)."),
+    cause: int = typer.Option(
+        4000,
+        "--cause",
+        help="Voice: HangupCauseCode (Plivo's table); it decides whether the call was answered.",
+    ),
+    amd: str = typer.Option(
+        "", "--amd", help="Voice: machine detection on the (outbound) call: human or machine."
+    ),
+    sip_header: list[str] = typer.Option(
+        [], "--sip-header", help="NAME=VALUE sent on every callback of the call as X-PH-NAME."
+    ),
+    status: str = typer.Option(
+        "delivered",
+        "--status",
+        help="Messages: the final delivery status (delivered, sent, undelivered, failed, read).",
+    ),
+    tz: str = typer.Option(
+        "UTC", "--tz", help="The account's time zone for StartTime/AnswerTime/EndTime."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible UUIDs."),
     at: str | None = typer.Option(
         None, "--at", help="ISO time the first callback arrives (default: now)."
-    ),
-    seconds: float = typer.Option(2.0, "--seconds", help="`stream`: seconds of caller audio."),
-    content_type: str = typer.Option(
-        "audio/x-mulaw;rate=8000",
-        "--content-type",
-        help="`stream`: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 or audio/x-l16;rate=16000.",
     ),
 ) -> None:
     """Generate realistic callbacks (a whole `call` or `conversation` too) as fixture files."""
     import random
     from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from plivocb.callbacks import short_id
     from plivocb.fields import HANGUP_CAUSES
     from plivocb.fixture import save
-    from plivocb.generate import SCENARIOS, Generator, Spec, scenario, to_fixture
+    from plivocb.generate import Generator, to_fixture
+    from plivocb.scenarios import MESSAGE_OUTCOMES, SCENARIOS, Spec, scenario
 
     require_output_dir(out, "--out")  # a directory (created if missing), never a file
     if kind == "stream":
         _new_stream(out, count, seconds, content_type, digits or "5", seed, at)
         return
     if kind not in SCENARIOS:
-        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}, stream")
+        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}")
     if direction not in ("inbound", "outbound"):
         raise UsageError(f"--direction must be inbound or outbound, got {direction!r}")
     if message_type not in ("sms", "mms", "whatsapp"):
@@ -74,54 +92,37 @@ def new(
             f"--cause {cause} is not in Plivo's hangup cause table",
             "e.g. 4000 (Normal Hangup), 3010 (Busy Line), 3000 (No Answer)",
         )
+    if amd not in ("", "human", "machine"):
+        raise UsageError(f"--amd must be human or machine, got {amd!r}")
+    if status not in MESSAGE_OUTCOMES:
+        raise UsageError(f"--status must be one of {', '.join(MESSAGE_OUTCOMES)}, got {status!r}")
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--tz: {tz!r} is not a time zone", "use an IANA name, e.g. America/New_York"
+        ) from None
     if count < 1:
         raise UsageError("--count must be at least 1")
     start = _parse_at(at) if at else datetime.now(UTC)
     overrides = parse_assignments(set_, "--set")
-    gen = Generator(rng=random.Random(seed), now=start)
-    spec = Spec(kind, direction, message_type, frm, to, digits, record, talk, cause)
-    written: list[Path] = []
+    headers = parse_assignments(sip_header, "--sip-header")
+    gen = Generator(rng=random.Random(seed), now=start, tz=zone)
+    spec = Spec(
+        kind, direction, message_type, frm, to, digits, record, talk, cause, speech, amd,
+        headers, status,
+    )  # fmt: skip
+    events = []
     for i in range(count):
         gen.now = start + timedelta(minutes=i)
-        for event_kind, params, offset in scenario(gen, spec):
+        for event_kind, params, when in scenario(gen, spec):
             params.update(overrides)
-            fx = to_fixture(params, event_kind, gen.now + timedelta(seconds=offset))
-            written.append(save(fx, out, short_id(fx.params)))
+            events.append((when, event_kind, params))
+    written: list[Path] = []
+    for when, event_kind, params in sorted(events, key=lambda e: e[0]):  # files in time order
+        fixture = to_fixture(params, event_kind, when)
+        written.append(save(fixture, out, short_id(fixture.params)))
     for path in written:
-        print(path)
-
-
-def _new_stream(
-    out: Path,
-    count: int,
-    seconds: float,
-    content_type: str,
-    digits: str,
-    seed: int | None,
-    at: str | None,
-) -> None:
-    import random
-    from datetime import UTC, timedelta
-
-    from plivocb.streams.protocol import STREAM_CONTENT_TYPES, parse_content_type
-    from plivocb.streams.synth import write_session
-
-    fmt = parse_content_type(content_type)
-    if fmt is None:
-        raise UsageError(
-            f"--content-type {content_type!r} is not one Plivo streams",
-            f"choose one of: {', '.join(STREAM_CONTENT_TYPES)}",
-        )
-    if not 0 < seconds <= 600:
-        raise UsageError("--seconds must be more than 0 and at most 600")
-    if count < 1:
-        raise UsageError("--count must be at least 1")
-    if any(d not in "0123456789*#" for d in digits):
-        raise UsageError(f"--digits {digits!r}: use 0-9, * and #")
-    start = _parse_at(at) if at else datetime.now(UTC)
-    rng = random.Random(seed)
-    for i in range(count):
-        path = write_session(out, start + timedelta(minutes=i), fmt, seconds, digits, rng)
         print(path)
 
 

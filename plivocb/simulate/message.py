@@ -85,7 +85,8 @@ async def simulate_message(
         for key in [k for k in params if k.startswith("Media")]:
             del params[key]
         params["MediaCount"] = str(len(opts.media))
-        params.update({f"Media{i}": url for i, url in enumerate(opts.media)})
+        # Media1..MediaN, as the current handling-incoming docs say (generate.py cites it)
+        params.update({f"Media{i}": url for i, url in enumerate(opts.media, start=1)})
     clock = VirtualClock(start)
     transcript = Transcript(ident=params["MessageUUID"])
 

@@ -1,0 +1,199 @@
+"""Whole generated calls and conversations for `fixtures new`: which callbacks, in what order.
+
+Each scenario is a list of (kind, params, event time), sorted by time; the fixture file's time
+is the event's (a hangup's is its EndTime). An outbound call nobody answers sends no answer
+callback (Plivo requests the answer URL only once the callee answers): ring, then hangup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from plivocb.generate import Generator, Params, Plan
+
+SCENARIOS = (
+    "answer",
+    "ring",
+    "machine_detection",
+    "hangup",
+    "digits",
+    "input_partial",
+    "recording",
+    "transcription",
+    "dial",
+    "dial_callback",
+    "conference",
+    "mpc",
+    "stream_status",
+    "message",
+    "message_status",
+    "call",
+    "conversation",
+)
+# Kinds that only exist on outbound (API) calls: ring_url and machine_detection_url are Make
+# Call parameters (reference §1.3, §1.6).
+OUTBOUND_ONLY = ("ring", "machine_detection")
+MESSAGE_OUTCOMES = {
+    "delivered": ("queued", "sent", "delivered"),
+    "sent": ("queued", "sent"),
+    "undelivered": ("queued", "sent", "undelivered"),
+    "failed": ("queued", "failed"),
+    "read": ("queued", "sent", "delivered", "read"),
+}
+
+Event = tuple[str, Params, datetime]
+
+
+@dataclass
+class Spec:
+    """What `fixtures new` was asked for."""
+
+    what: str
+    direction: str = "inbound"
+    message_type: str = "sms"
+    frm: str = ""
+    to: str = ""
+    digits: str = ""
+    record: bool = False
+    talk_seconds: int = 42
+    cause: int = 4000
+    speech: str = ""
+    amd: str = ""  # "", "human" or "machine": machine detection on the call
+    sip_headers: dict[str, str] = field(default_factory=dict)  # sent as X-PH-<Name>
+    status: str = "delivered"  # a message's final delivery status
+
+
+def scenario(gen: Generator, spec: Spec) -> list[Event]:
+    """(kind, params, event time) for one generated item of `spec.what`, in time order."""
+    if spec.what in ("message", "message_status", "conversation"):
+        return _messages(gen, spec)
+    direction = "outbound" if spec.what in OUTBOUND_ONLY or spec.amd else spec.direction
+    call = gen.answer(direction, spec.frm, spec.to)
+    # sipHeaders on the call come back on every request as X-PH-<Name> (reference §1.1)
+    call.update({f"X-PH-{k}": v for k, v in spec.sip_headers.items()})
+    if spec.amd:
+        # with machine_detection set, every URL the call invokes gets Machine (reference §1.2)
+        call["Machine"] = "true" if spec.amd == "machine" else "false"
+    plan = gen.plan(spec.cause, spec.talk_seconds)
+    events = _call_events(gen, spec, call, plan)
+    return sorted(events, key=lambda e: e[2])
+
+
+def _within(plan: Plan, seconds: float) -> datetime:
+    """A moment `seconds` into the answered part of the call, before it ends."""
+    assert plan.answered_at is not None
+    latest = plan.end - timedelta(milliseconds=500)
+    return min(plan.answered_at + timedelta(seconds=seconds), latest)
+
+
+def _call_events(gen: Generator, spec: Spec, call: Params, plan: Plan) -> list[Event]:
+    what = spec.what
+    answered = plan.answered_at
+    outbound = call["Direction"] == "outbound"
+    answer_at = answered if outbound and answered else plan.start
+    answer: Event = ("answer", call, answer_at)
+    hangup: Event = ("hangup", gen.hangup(call, plan=plan), plan.end)
+    if what == "answer":
+        return [answer]
+    if what == "hangup":
+        return [hangup]
+    if what == "ring":
+        return [("ring", gen.ring(call), plan.start)]
+    if what == "call":
+        return _whole_call(gen, spec, call, plan, answer, hangup)
+    if answered is None:
+        answered_plan = gen.plan(4000, spec.talk_seconds, plan.start)  # these need a live call
+        return _call_events(gen, spec, call, answered_plan)
+    if what == "machine_detection":
+        machine = spec.amd != "human"
+        return [("machine_detection", gen.machine_detection(call, machine), _within(plan, 3))]
+    if what == "digits":
+        return [("digits", gen.digits(call, spec.digits or "1", spec.speech), _within(plan, 5))]
+    if what == "input_partial":
+        speech = spec.speech or "I would like to talk to sales"
+        return [
+            ("input_partial", gen.input_partial(call, speech, n, n == 3), _within(plan, 2 + n / 2))
+            for n in (1, 2, 3)
+        ]
+    if what == "recording":
+        return [("recording", gen.recording(call, min(12, plan.talk)), _within(plan, 20))]
+    if what == "transcription":
+        rec = gen.recording(call, min(12, plan.talk), action=False)
+        return [
+            ("recording", rec, _within(plan, 20)),
+            ("transcription", gen.transcription(rec), plan.end + timedelta(seconds=30)),
+        ]
+    if what == "dial":
+        return [("dial", gen.dial(call), plan.end)]
+    if what == "dial_callback":
+        b_leg, b_to = gen.uuid(), gen.number()
+        return [
+            ("dial_callback", gen.dial_callback(call, "answer", b_leg, b_to), _within(plan, 6)),
+            (
+                "dial_callback",
+                gen.dial_callback(call, "hangup", b_leg, b_to, max(1, plan.talk - 7)),
+                plan.end,
+            ),
+        ]
+    if what == "conference":
+        room, conf, member = "support-room", gen.uuid(), str(gen.rng.randrange(1000, 99999))
+        return [
+            ("conference", gen.conference(call, room, conf, member, "enter"), _within(plan, 2)),
+            ("conference", gen.conference(call, room, conf, member, "exit"), plan.end),
+            (
+                "conference",
+                gen.conference(call, room, conf, member),
+                plan.end + timedelta(milliseconds=200),
+            ),
+        ]
+    if what == "mpc":
+        name, mpc, member = "support-call", gen.uuid(), str(gen.rng.randrange(1000, 99999))
+        joined, left = _within(plan, 2), plan.end
+        return [
+            ("mpc", gen.mpc(call, name, mpc, member, "ParticipantJoin", joined), joined),
+            ("mpc", gen.mpc(call, name, mpc, member, "ParticipantExit", left), left),
+            ("mpc", gen.mpc(call, name, mpc, member, at=left), left + timedelta(milliseconds=200)),
+        ]
+    if what == "stream_status":
+        stream = gen.uuid()
+        started, stopped = _within(plan, 1), plan.end
+        return [
+            ("stream_status", gen.stream_status(call, "StartStream", stream, started), started),
+            ("stream_status", gen.stream_status(call, "StopStream", stream, stopped), stopped),
+        ]
+    raise ValueError(f"unknown scenario {what!r}")
+
+
+def _whole_call(
+    gen: Generator, spec: Spec, call: Params, plan: Plan, answer: Event, hangup: Event
+) -> list[Event]:
+    outbound = call["Direction"] == "outbound"
+    events: list[Event] = []
+    if outbound:
+        events.append(("ring", gen.ring(call), plan.start))
+    if plan.answered_at is None:
+        # outbound: Plivo requests the answer URL only once the callee answers
+        return [*events, hangup] if outbound else [answer, hangup]
+    events.append(answer)
+    if spec.amd and outbound:
+        machine = spec.amd == "machine"
+        events.append(("machine_detection", gen.machine_detection(call, machine), _within(plan, 3)))
+    if spec.digits or spec.speech:
+        events.append(("digits", gen.digits(call, spec.digits, spec.speech), _within(plan, 5)))
+    if spec.record:
+        events.append(("recording", gen.recording(call, min(12, plan.talk)), _within(plan, 18)))
+    events.append(hangup)
+    return events
+
+
+def _messages(gen: Generator, spec: Spec) -> list[Event]:
+    message = gen.message(spec.message_type, spec.frm, spec.to)
+    start = gen.now
+    if spec.what == "message":
+        return [("message", message, start)]
+    reports = gen.message_status(message, MESSAGE_OUTCOMES[spec.status])
+    timed = [("message_status", r, start + timedelta(seconds=i + 1)) for i, r in enumerate(reports)]
+    if spec.what == "message_status":
+        return timed
+    return [("message", message, start)] + [(k, p, t + timedelta(seconds=1)) for k, p, t in timed]
