@@ -23,7 +23,8 @@ def new(
         ...,
         help="A callback kind (answer, ring, machine_detection, hangup, digits, input_partial, "
         "recording, transcription, dial, dial_callback, conference, mpc, stream_status, "
-        "message, message_status) or a scenario: call, conversation.",
+        "message, message_status), a scenario: call, conversation, or stream (a <Stream> "
+        "WebSocket session with WAV audio).",
     ),
     frm: str = typer.Option("", "--from", help="Caller / sender number."),
     to: str = typer.Option("", "--to", help="Called / recipient number (voice: or a sip: URI)."),
@@ -65,6 +66,12 @@ def new(
     at: str | None = typer.Option(
         None, "--at", help="ISO time the first callback arrives (default: now)."
     ),
+    seconds: float = typer.Option(2.0, "--seconds", help="`stream`: seconds of caller audio."),
+    content_type: str = typer.Option(
+        "audio/x-mulaw;rate=8000",
+        "--content-type",
+        help="`stream`: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 or audio/x-l16;rate=16000.",
+    ),
 ) -> None:
     """Generate realistic callbacks (a whole `call` or `conversation` too) as fixture files."""
     import random
@@ -82,7 +89,7 @@ def new(
         _new_stream(out, count, seconds, content_type, digits or "5", seed, at)
         return
     if kind not in SCENARIOS:
-        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}")
+        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}, stream")
     if direction not in ("inbound", "outbound"):
         raise UsageError(f"--direction must be inbound or outbound, got {direction!r}")
     if message_type not in ("sms", "mms", "whatsapp"):
@@ -123,6 +130,40 @@ def new(
         fixture = to_fixture(params, event_kind, when)
         written.append(save(fixture, out, short_id(fixture.params)))
     for path in written:
+        print(path)
+
+
+def _new_stream(
+    out: Path,
+    count: int,
+    seconds: float,
+    content_type: str,
+    digits: str,
+    seed: int | None,
+    at: str | None,
+) -> None:
+    import random
+    from datetime import UTC, timedelta
+
+    from plivocb.streams.protocol import STREAM_CONTENT_TYPES, parse_content_type
+    from plivocb.streams.synth import write_session
+
+    fmt = parse_content_type(content_type)
+    if fmt is None:
+        raise UsageError(
+            f"--content-type {content_type!r} is not one Plivo streams",
+            f"choose one of: {', '.join(STREAM_CONTENT_TYPES)}",
+        )
+    if not 0 < seconds <= 600:
+        raise UsageError("--seconds must be more than 0 and at most 600")
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    if any(d not in "0123456789*#" for d in digits):
+        raise UsageError(f"--digits {digits!r}: use 0-9, * and #")
+    start = _parse_at(at) if at else datetime.now(UTC)
+    rng = random.Random(seed)
+    for i in range(count):
+        path = write_session(out, start + timedelta(minutes=i), fmt, seconds, digits, rng)
         print(path)
 
 
