@@ -21,12 +21,14 @@ from plivocb import checks, plivoxml, replay, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
 from plivocb.fixture import Fixture
+from plivocb.simulate.transport import UrlPolicy
 from plivocb.streams.record import STREAM_KIND
 
 # Plivo's default read timeout for voice callback URLs is 40 s (`rt`, 100-40000 ms), connect
-# 2 s (`ct`); https://plivo.com/docs/voice/concepts/callback-configurations. Messaging
-# documents retries (60/120/240 s) but no per-request timeout, so no budget is shown for it.
-VOICE_READ_TIMEOUT_MS = 40_000
+# 2 s (`ct`); https://plivo.com/docs/voice/concepts/callback-configurations. The default lives once,
+# in simulate's UrlPolicy. Messaging documents retries (60/120/240 s) but no per-request timeout,
+# so no budget is shown for message kinds.
+VOICE_READ_TIMEOUT_MS = round(UrlPolicy().read_s * 1000)
 MESSAGE_KINDS = ("message", "message_status")
 MAX_SET = 200  # fields an edit may change
 MAX_VALUE = 8192
