@@ -69,6 +69,9 @@ async def test_listen_publishes_each_callback_to_the_inspector(
         async with session.get(f"{base}/api/callbacks/{row['id']}", headers=h) as resp:
             details = await resp.json()
         assert ["CallUUID", ANSWER["CallUUID"]] in details["params"]
+        # free text reaches params that are not in the row (CallerName=Alice)
+        async with session.get(f"{base}/api/callbacks?q=alice", headers=h) as resp:
+            assert (await resp.json())["total"] == 1
         assert Path(details["file"]).parent == tmp_path
         # the default replay target is --forward-to; re-signed for it, accepted by the SDK
         async with session.post(
@@ -110,20 +113,29 @@ async def test_inspect_port_taken_moves_to_the_next_free_one(tmp_path: Path) -> 
         await holder.cleanup()
 
 
-async def test_feed_indexes_each_recorded_file_once(tmp_path: Path) -> None:
+async def test_feed_indexes_each_recorded_file_once_without_reading_it(tmp_path: Path) -> None:
     from plivocb import fixture as fxmod
     from plivocb.display import CallbackEvent
     from plivocb.inspector.serve import Feed
-    from plivocb.inspector.store import Store
+    from plivocb.inspector.store import Query, Store, complete_haystacks
     from tests.helpers import make_fixture
 
     path = fxmod.save(make_fixture(ANSWER), tmp_path)
     store = Store()
     feed = Feed(store, tmp_path)
+    event = CallbackEvent(
+        "2026-11-26T12:00:00+00:00", "answer", "POST", "/answer", "14155550100", "14155550199",
+        "CallStatus=ringing", ANSWER["CallUUID"], "valid", 200, "", 4.5, path.name,
+    )  # fmt: skip
     for _ in range(3):  # a stream session publishes open, updates and close for one file
-        feed.publish(CallbackEvent("t", "answer", "POST", "/answer", file=path.name))
+        feed.publish(event)
     feed.publish(CallbackEvent("t", "rejected", "POST", "/answer", status=413))  # no file
-    feed.publish(CallbackEvent("t", "answer", "POST", "/x", file="gone.toml"))
-    assert feed.task is not None
-    await feed.task
-    assert [e.path for e in store.entries] == [path] and feed.unreadable == 1
+    assert len(store) == 1
+    row = store.entries[0].row()
+    assert (row["kind"], row["from"], row["call"], row["status"], row["ms"]) == (
+        "answer", "14155550100", ANSWER["CallUUID"], 200, 4.5,
+    )  # fmt: skip
+    # its params (CallerName=Alice) become searchable when a text search first needs them
+    assert store.search(Query(q="alice"))[1] == 0 and store.partial
+    complete_haystacks(store.take_partial())
+    assert store.search(Query(q="alice"))[1] == 1 and not store.partial

@@ -27,7 +27,7 @@ from plivocb.callbacks import KINDS
 from plivocb.errors import PlivocbError
 from plivocb.fixture import load
 from plivocb.inspector import actions
-from plivocb.inspector.store import Entry, Query, Store
+from plivocb.inspector.store import Entry, Query, Store, complete_haystacks
 from plivocb.signature import VERDICTS
 from plivocb.streams.record import STREAM_KIND
 
@@ -193,7 +193,10 @@ async def list_callbacks(request: web.Request) -> web.StreamResponse:
     """`GET /api/callbacks?kind=&verdict=&call=&q=&limit=&before=`: newest first, paged."""
     store = request.app[INSPECTOR].store
     limit = max(1, min(_int(request, "limit", 200) or 200, PAGE_LIMIT))
-    found, total = store.search(_query(request), limit, _int(request, "before", None))
+    query = _query(request)
+    if query.words and store.partial:  # live entries: their params become searchable now
+        await asyncio.to_thread(complete_haystacks, store.take_partial())
+    found, total = store.search(query, limit, _int(request, "before", None))
     return web.json_response(
         {"callbacks": [e.row() for e in found], "total": total, "count": len(store)}
     )

@@ -7,7 +7,6 @@ events and indexes each recorded fixture (read off the event loop), so the page 
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import secrets
 from collections.abc import Iterable
@@ -18,8 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from plivocb.display import Banner, CallbackEvent
-from plivocb.errors import PlivocbError, UsageError
-from plivocb.fixture import Fixture, load
+from plivocb.errors import UsageError
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector, create_app
 from plivocb.inspector.store import Store
@@ -75,25 +73,16 @@ async def start(inspector: Inspector, port: int = DEFAULT_PORT) -> Running:
     raise UsageError("no free port for the inspector", "pass --inspect-port")
 
 
-def _load_all(paths: list[Path]) -> list[tuple[Path, Fixture | None]]:
-    loaded: list[tuple[Path, Fixture | None]] = []
-    for path in paths:
-        try:
-            loaded.append((path, load(path)))
-        except PlivocbError:
-            loaded.append((path, None))
-    return loaded
-
-
 class Feed:
-    """A `Display` that indexes what the catcher records; it renders nothing."""
+    """A `Display` that indexes what the catcher records; it renders nothing.
+
+    It builds each row from the published event, without reading the fixture back, so the
+    catcher's hot path pays one small object per callback.
+    """
 
     def __init__(self, store: Store, out_dir: Path) -> None:
         self.store = store
         self.out_dir = out_dir
-        self.pending: list[Path] = []
-        self.task: asyncio.Task[None] | None = None
-        self.unreadable = 0
         self.seen: set[str] = set()  # a stream session publishes open/update/close for one file
 
     def start(self, banner: Banner) -> None:
@@ -104,22 +93,23 @@ class Feed:
         if not name or name in self.seen:  # rejected/unwritten, or already indexed
             return
         self.seen.add(name)
-        self.pending.append(self.out_dir / name)
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._drain())
-
-    async def _drain(self) -> None:
-        while self.pending:
-            batch, self.pending = self.pending, []
-            for path, fx in await asyncio.to_thread(_load_all, batch):
-                if fx is None:
-                    self.unreadable += 1
-                else:
-                    self.store.add(path, fx)
+        self.store.add_live(
+            self.out_dir / name,
+            time=event.time,
+            kind=event.kind,
+            method=event.method,
+            url_path=event.path,
+            from_=event.from_,
+            to=event.to,
+            summary=event.summary,
+            call=event.ident,
+            verdict=event.verdict,
+            status=event.status or None,
+            elapsed_ms=event.elapsed_ms,
+        )
 
     def stop(self, summary: list[str]) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        return None
 
 
 async def start_for_listen(store: Store, port: int, opts: Any) -> Running:

@@ -7,12 +7,14 @@ Memory is bounded: past `capacity` entries the oldest leave the index (their fil
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from plivocb.callbacks import first, short_id
 from plivocb.errors import FixtureError
@@ -36,7 +38,7 @@ def summary_of(fx: Fixture) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry:
     id: int
     path: Path
@@ -52,6 +54,7 @@ class Entry:
     status: int | None
     elapsed_ms: float | None
     haystack: str
+    complete: bool = True  # False: built from a live event; params not in the haystack yet
 
     def row(self) -> dict[str, object]:
         """What the table shows (and the API lists)."""
@@ -70,6 +73,14 @@ class Entry:
             "ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 1),
             "file": self.path.name,
         }
+
+
+def complete_haystacks(entries: list[Entry]) -> None:
+    """Read each entry's fixture and make its params searchable (run off the event loop)."""
+    for entry in entries:
+        with contextlib.suppress(FixtureError):  # gone or unreadable: searchable by its row
+            entry.haystack = _haystack(load(entry.path), entry.path)
+        entry.complete = True
 
 
 def _haystack(fx: Fixture, path: Path) -> str:
@@ -106,6 +117,7 @@ class Store:
         self.by_id: dict[int, Entry] = {}
         self.next_id = 1
         self.subscribers: list[Callable[[Entry], None]] = []
+        self.partial: list[Entry] = []
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -113,22 +125,41 @@ class Store:
     def add(self, path: Path, fx: Fixture) -> Entry:
         params = fx.params
         response = fx.response
-        entry = Entry(
-            id=self.next_id,
-            path=path,
-            time=fx.received_at.isoformat(),
-            kind=fx.kind,
-            method=fx.request.method,
-            url_path=fx.request.path,
-            from_=first(params, "From"),
-            to=first(params, "To"),
-            summary=summary_of(fx),
-            call=short_id(params),
-            verdict=fx.signature.verdict,
-            status=response.status if response is not None else None,
-            elapsed_ms=response.elapsed_ms if response is not None else None,
-            haystack=_haystack(fx, path),
+        return self._append(
+            Entry(
+                id=self.next_id,
+                path=path,
+                time=fx.received_at.isoformat(),
+                kind=fx.kind,
+                method=fx.request.method,
+                url_path=fx.request.path,
+                from_=first(params, "From"),
+                to=first(params, "To"),
+                summary=summary_of(fx),
+                call=short_id(params),
+                verdict=fx.signature.verdict,
+                status=response.status if response is not None else None,
+                elapsed_ms=response.elapsed_ms if response is not None else None,
+                haystack=_haystack(fx, path),
+            )
         )
+
+    def add_live(self, path: Path, **row: Any) -> Entry:
+        """An entry from what the catcher published, without reading the file (the hot path);
+        its params join the haystack when a free-text search first needs them (`take_partial`)."""
+        words = [row["kind"], row["method"], row["url_path"], row["verdict"], path.name]
+        words += [row["from_"], row["to"], row["summary"], row["call"]]
+        entry = Entry(id=self.next_id, path=path, haystack="\n".join(words).lower(), **row)
+        entry.complete = False
+        self.partial.append(entry)
+        return self._append(entry)
+
+    def take_partial(self) -> list[Entry]:
+        """Entries whose params are not searchable yet; give them to `complete_haystacks`."""
+        todo, self.partial = self.partial, []
+        return todo
+
+    def _append(self, entry: Entry) -> Entry:
         self.next_id += 1
         if len(self.entries) == self.entries.maxlen:
             self.by_id.pop(self.entries[0].id, None)
