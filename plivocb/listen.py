@@ -27,6 +27,11 @@ from plivocb.catcher import (
     create_app,
 )
 from plivocb.display import Banner, Display
+from plivocb.environment import (
+    DEFAULT_NGROK_STARTUP_TIMEOUT,
+    DEFAULT_PLIVO_API_URL,
+    DEFAULT_RETRY_BACKOFF,
+)
 from plivocb.errors import PlivocbError, TunnelError, UsageError
 from plivocb.forward import loop_problem
 from plivocb.guard import HEADER_TIMEOUT, GuardedSite, quiet_server_log
@@ -61,6 +66,10 @@ class ListenOptions:
     inspect_port: int | None = None  # the web inspector's port; None: no inspector
     max_connections: int = 0  # 0: just below the fd limit
     ignore_paths: tuple[str, ...] = IGNORED_PATHS
+    # outside services (from plivocb.environment.Environment)
+    plivo_api_url: str = DEFAULT_PLIVO_API_URL
+    ngrok_startup_timeout: int = DEFAULT_NGROK_STARTUP_TIMEOUT
+    retry_backoff: float = DEFAULT_RETRY_BACKOFF
 
 
 def _notice(line: str) -> None:
@@ -78,7 +87,11 @@ def _undo(undo: Callable[[], None]) -> Callable[[web.Application], Awaitable[Non
 def make_tunnel(opts: ListenOptions) -> Tunnel:
     if opts.public_url or opts.tunnel == "none":
         return StaticTunnel(opts.public_url)
-    return NgrokTunnel(authtoken=opts.ngrok_authtoken, domain=opts.domain)
+    return NgrokTunnel(
+        authtoken=opts.ngrok_authtoken,
+        domain=opts.domain,
+        startup_timeout=opts.ngrok_startup_timeout,
+    )
 
 
 def _verifying(opts: ListenOptions) -> str:
@@ -265,7 +278,8 @@ async def _serve(
         if opts.app_id:
             auth_id, token = credentials(opts.auth_id, opts.auth_token)
             await prove_reachable(app, config.public_base)
-            pointer = AppPointer(PlivoApi(auth_id, token), opts.app_id)
+            api = PlivoApi(auth_id, token, opts.plivo_api_url, backoff=opts.retry_backoff)
+            pointer = AppPointer(api, opts.app_id)
             saved = await pointer.point(config.public_base)
             config.budgets = budgets(saved.original)
             extra.append(f"  Plivo app    {opts.app_id} now points here (restored on exit)")

@@ -1,22 +1,24 @@
 """A small client for Plivo's Application REST API: read an app, update only given fields.
 
-The base URL can be overridden with PLIVOCB_PLIVO_API_URL, which exists for tests (a local
-stand-in of the API); real use needs no setting.
+The base URL comes from `plivocb.environment.Environment.plivo_api_url` (PLIVOCB_PLIVO_API_URL
+for the command; tests point it at a local stand-in of the API); real use needs no setting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 from typing import Any
 
 import aiohttp
 
+from plivocb.environment import DEFAULT_PLIVO_API_URL, DEFAULT_RETRY_BACKOFF
 from plivocb.errors import PlivocbError
 from plivocb.form import decode_text
 
-DEFAULT_API = "https://api.plivo.com"
+DEFAULT_API = DEFAULT_PLIVO_API_URL
 APP_FIELDS = (
     "answer_url",
     "answer_method",
@@ -53,10 +55,6 @@ def total_timeout() -> float:
     return value
 
 
-def api_base() -> str:
-    return os.environ.get("PLIVOCB_PLIVO_API_URL", DEFAULT_API).rstrip("/")
-
-
 class PlivoApi:
     def __init__(
         self,
@@ -64,13 +62,15 @@ class PlivoApi:
         auth_token: str,
         base: str | None = None,
         retries: int = 3,
-        backoff: float = 0.5,
+        backoff: float = DEFAULT_RETRY_BACKOFF,
         timeout: float = 15.0,
         total: float | None = None,
     ) -> None:
         self.auth_id = auth_id
-        self.auth = aiohttp.BasicAuth(auth_id, auth_token)
-        self.base = (base or api_base()).rstrip("/")
+        # HTTP Basic auth built by hand: aiohttp 3.14 deprecates BasicAuth (gone in 4.0)
+        basic = base64.b64encode(f"{auth_id}:{auth_token}".encode()).decode("ascii")
+        self._headers = {"Authorization": f"Basic {basic}"}
+        self.base = (base or DEFAULT_PLIVO_API_URL).rstrip("/")
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
@@ -95,7 +95,7 @@ class PlivoApi:
         url = self._url(app_id)
         delay = self.backoff
         async with aiohttp.ClientSession(
-            auth=self.auth, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            headers=self._headers, timeout=aiohttp.ClientTimeout(total=self.timeout)
         ) as session:
             for attempt in range(self.retries + 1):
                 try:

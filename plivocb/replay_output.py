@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from plivocb.inert import json_safe, visible
 from plivocb.replay import Result, Summary
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 TABLE_ROWS = 200  # rows kept for the final table; failures are kept first
 
@@ -86,10 +89,10 @@ class JsonOutput:
 class RichOutput:
     """A progress bar while running, then a table (failures first, bounded)."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
         from rich.console import Console
 
-        self.console = Console()
+        self.console = console or Console()
         self.failures: list[Result] = []
         self.passes: list[Result] = []
         self.progress: Any = None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from plivocb.environment import DEFAULT_NGROK_STARTUP_TIMEOUT
 from plivocb.errors import TunnelError
 
 if TYPE_CHECKING:
@@ -147,10 +148,8 @@ class NgrokTunnel:
     ) -> None:
         self.authtoken = authtoken
         self.domain = domain
-        # pyngrok's own start-up timeout; the environment variable exists for tests.
-        self.startup_timeout = startup_timeout or int(
-            os.environ.get("PLIVOCB_NGROK_STARTUP_TIMEOUT", "15")
-        )
+        # pyngrok's own start-up timeout (set from plivocb.environment.Environment)
+        self.startup_timeout = startup_timeout or DEFAULT_NGROK_STARTUP_TIMEOUT
         self._config: PyngrokConfig | None = None
         self._public_url: str | None = None
         self._agent: Agent | None = None

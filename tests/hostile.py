@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
+
+from tests.inproc import arun_cli, run_cli
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -17,28 +17,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 async def cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> tuple[int, str, str]:
-    """Run `python -m plivocb ARGS` without blocking the loop: (exit code, stdout, stderr)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", *args,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or clean_env(),
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    """`plivocb ARGS` in-process without blocking the loop: (exit code, stdout, stderr)."""
+    return await arun_cli(*args, environ=env or clean_env(), timeout=timeout)
 
 
 def cli_sync(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "plivocb", *args],
-        capture_output=True, timeout=timeout, env=env or clean_env(),
-    )  # fmt: skip
-    return (
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
+    return run_cli(*args, environ=env or clean_env())
 
 
 async def raw_exchange(host: str, port: int, data: bytes, timeout: float = 10) -> bytes:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.fake_plivo_api import APP_ID, AUTH_ID, AUTH_TOKEN, FakePlivo
 from tests.helpers import ListenProcess
+from tests.inproc import arun_cli
 
 ORIGINAL = {
     "answer_url": "https://prod.example.com/answer",
@@ -40,13 +41,8 @@ def _env(plivo: FakePlivo, tmp: Path, **extra: str) -> dict[str, str]:
 
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env={**os.environ, **env},
-    )  # fmt: skip
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
+    code, out, err = await arun_cli(*args, environ={**os.environ, **env})
+    return code, out + err
 
 
 def _urls(plivo: FakePlivo) -> dict[str, str]:

@@ -4,11 +4,12 @@ import sys
 
 import pytest
 
+from tests.inproc import run_cli
+
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "plivocb", *args], capture_output=True, text=True, timeout=60
-    )
+    code, out, err = run_cli(*args)
+    return subprocess.CompletedProcess(["plivocb", *args], code, out, err)
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])

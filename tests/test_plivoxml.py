@@ -1,13 +1,13 @@
 """Plivo XML checked like Plivo checks it: elements, nesting, attributes, text, SSML, modes."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from plivocb import plivoxml
 from plivocb.plivoxml import check
+from tests.inproc import run_cli
 
 GOOD = """<?xml version="1.0" encoding="UTF-8"?>
 <Response>
@@ -269,10 +269,8 @@ def test_problems_are_data_with_lines_sorted() -> None:
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "plivocb", "xml", "check", *args],
-        input=stdin, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    code, out, err = run_cli("xml", "check", *args, stdin=stdin)
+    return subprocess.CompletedProcess(["plivocb", "xml", "check", *args], code, out, err)
 
 
 def test_cli_exit_codes_and_output(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from plivo.utils import validate_v3_signature
 from plivocb import fixture as fx
 from plivocb.replay import ReplayOptions, Result, run
 from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, make_fixture
+from tests.inproc import arun_cli
 
 GOOD_XML = "<Response><Speak>Hello</Speak></Response>"
 
@@ -79,14 +78,8 @@ def _write(directory: Path, *fixtures: fx.Fixture) -> Path:
 async def _cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     import os
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", "replay", *args,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**{k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}, **(env or {})},
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    environ = {k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}
+    return await arun_cli("replay", *args, environ={**environ, **(env or {})})
 
 
 async def test_resigned_replays_validate_and_unsigned_do_not(dev: DevApp, tmp_path: Path) -> None:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from plivocb.fixture import iter_paths, load
+from tests.inproc import arun_cli
 from tests.simulate_app import TOKEN, ScriptedApp, serve, xml
 
 
 async def run_cli(*args: str, timeout: float = 60) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "plivocb",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"},
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    environ = {"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+    return await arun_cli(*args, environ=environ, timeout=timeout)
 
 
 async def ivr(aiohttp_server: Any) -> ScriptedApp:

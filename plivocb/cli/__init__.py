@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -17,6 +19,7 @@ from plivocb.cli import replay as replay_cli
 from plivocb.cli import simulate as simulate_cli
 from plivocb.cli import xml as xml_cli
 from plivocb.cli.common import err_console, state
+from plivocb.environment import Environment
 from plivocb.errors import ExitCode, PlivocbError
 
 app = typer.Typer(
@@ -84,8 +87,37 @@ def _polish(command: Any) -> Any:
     return command
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; the one place errors become messages and exit codes."""
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    """Run the CLI; the one place errors become messages and exit codes.
+
+    `env` carries the streams, terminal facts and outside-service settings (tests pass one built
+    around string buffers and run the CLI in-process); by default the real process's. Exits with
+    SystemExit(code) like the `plivocb` command.
+    """
+    state.env = env if env is not None else Environment.from_process()
+    state.verbose = False
+    with contextlib.ExitStack() as stack:
+        # print()/click.echo write to sys.std*: point them at the environment's streams
+        if state.env.stdin is not sys.stdin:
+            stack.enter_context(_swap("stdin", state.env.stdin))
+        if state.env.stdout is not sys.stdout:
+            stack.enter_context(contextlib.redirect_stdout(state.env.stdout))
+        if state.env.stderr is not sys.stderr:
+            stack.enter_context(contextlib.redirect_stderr(state.env.stderr))
+        _run(argv)
+
+
+@contextlib.contextmanager
+def _swap(name: str, stream: object) -> Iterator[None]:
+    saved = getattr(sys, name)
+    setattr(sys, name, stream)
+    try:
+        yield
+    finally:
+        setattr(sys, name, saved)
+
+
+def _run(argv: list[str] | None) -> None:
     args = _global_flags_anywhere(list(sys.argv[1:] if argv is None else argv))
     try:
         command = _polish(typer.main.get_command(app))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from plivocb.cli.common import env_option, out_console
+from plivocb.cli.common import env, env_option, out_console
 
 app = typer.Typer(
     help="Inspect a Plivo Application, or restore one `listen --app` pointed here.",
@@ -32,7 +32,8 @@ def show(
     from plivocb.plivo_api import PlivoApi
 
     ident, token = credentials(auth_id, auth_token)
-    data = asyncio.run(PlivoApi(ident, token).get_app(app_id))
+    api = PlivoApi(ident, token, env().plivo_api_url, backoff=env().retry_backoff)
+    data = asyncio.run(api.get_app(app_id))
     rows, verdict = describe(data, app_id, ident)
     table = Table(show_header=False, box=None)
     for field, value in rows:
@@ -56,6 +57,7 @@ def restore(
     from plivocb.plivo_api import PlivoApi
 
     ident, token = credentials(auth_id, auth_token)
-    pointer = AppPointer(PlivoApi(ident, token), app_id)
+    api = PlivoApi(ident, token, env().plivo_api_url, backoff=env().retry_backoff)
+    pointer = AppPointer(api, app_id)
     asyncio.run(pointer.restore())
     print(f"restored Plivo app {app_id}")

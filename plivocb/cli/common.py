@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import typer
 
+from plivocb.environment import Environment
 from plivocb.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,24 +19,26 @@ if TYPE_CHECKING:
 
 @dataclass
 class _State:
+    """The current run: set by `plivocb.cli.main(argv, env)` before any command runs."""
+
     verbose: bool = False
+    env: Environment = field(default_factory=Environment.from_process)
 
 
 state = _State()
 
 
-@cache
+def env() -> Environment:
+    """The environment of the current CLI run."""
+    return state.env
+
+
 def err_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True)
+    return state.env.err_console()
 
 
-@cache
 def out_console() -> Console:
-    from rich.console import Console
-
-    return Console()
+    return state.env.out_console()
 
 
 def parse_assignments(items: list[str], option: str) -> dict[str, str]:

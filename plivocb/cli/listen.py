@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import typer
 
-from plivocb.cli.common import env_option, require_http_url, require_output_dir
+from plivocb.cli.common import env, env_option, require_http_url, require_output_dir
 from plivocb.errors import ExitCode, UsageError
 
 
@@ -163,8 +162,11 @@ def register(app: typer.Typer) -> None:
             inspect_port=None if no_inspect else inspect_port,
             max_connections=max_connections,
             ignore_paths=(*IGNORED_PATHS, *ignore_path),
+            plivo_api_url=env().plivo_api_url,
+            ngrok_startup_timeout=env().ngrok_startup_timeout,
+            retry_backoff=env().retry_backoff,
         )
-        live = sys.stdout.isatty() and not json_lines and os.environ.get("TERM") != "dumb"
+        live = env().live_terminal and not json_lines
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)
         try:
             warning = checks.forward_warning(forward_to)

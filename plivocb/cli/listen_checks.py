@@ -7,10 +7,11 @@ that is not listening yet at `--forward-to`, which only warns: it may start afte
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from urllib.parse import urlsplit
 
+from plivocb.cli.common import env
+from plivocb.environment import DEFAULT_PLIVO_API_URL
 from plivocb.errors import UsageError
 
 PORT_RANGE = (0, 65535)
@@ -63,9 +64,10 @@ def check_app_public_url(app_id: str | None, tunnel: str, public_url: str | None
     """`--app` points a live Plivo Application here: the URL must be one Plivo can reach.
 
     The ngrok tunnel is public https. Otherwise `--public-url` must be public https. A stand-in
-    of Plivo's API (PLIVOCB_PLIVO_API_URL, tests only) runs locally and can reach local URLs.
+    of Plivo's API (another Environment.plivo_api_url, e.g. PLIVOCB_PLIVO_API_URL in tests) runs
+    locally and can reach local URLs.
     """
-    if not app_id or os.environ.get("PLIVOCB_PLIVO_API_URL"):
+    if not app_id or env().plivo_api_url != DEFAULT_PLIVO_API_URL:
         return
     if public_url is None:
         if tunnel == "ngrok":

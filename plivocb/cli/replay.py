@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from plivocb.cli.common import (
+    env,
     env_option,
     parse_assignments,
     require_http_url,
@@ -216,8 +217,8 @@ def register(app: typer.Typer) -> None:
         expected = None
         if json_lines:
             output = JsonOutput()
-        elif sys.stdout.isatty():
-            output = RichOutput()
+        elif env().stdout_isatty:
+            output = RichOutput(env().out_console())
             expected = sum(1 for _ in iter_paths(opts.paths))
         else:
             output = LineOutput()

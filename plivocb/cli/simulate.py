@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from plivocb.cli.common import env_option, require_http_url, require_output_file
+from plivocb.cli.common import env, env_option, require_http_url, require_output_file
 from plivocb.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def _output(json_lines: bool) -> TimelineOutput:
 
     if json_lines:
         return JsonOutput()
-    return RichOutput() if sys.stdout.isatty() else PlainOutput()
+    return RichOutput() if env().stdout_isatty else PlainOutput()
 
 
 def _finish(transcript: Transcript, output: TimelineOutput, junit: Path | None, suite: str) -> None:
