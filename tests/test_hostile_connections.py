@@ -103,7 +103,7 @@ async def test_connection_cap_closes_idle_sockets_and_says_so(tmp_path: Path) ->
     ).start()
     url = urlsplit(lp.local_url)
     idle = [await asyncio.open_connection(url.hostname, url.port) for _ in range(200)]
-    await asyncio.sleep(0.2)
+    await lp.wait_for("connection cap 50 reached")  # the server has accepted past the cap
     assert await _valid_callback(lp.public_url) < 1
     closed = await asyncio.gather(*(_closed_within(r, 0.5) for r, _ in idle[:100]))
     assert sum(closed) >= 100 - 50, "idle connections beyond the cap were not closed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -67,7 +68,7 @@ async def test_ngrok_tunnel_public_url_verifies_and_closes(tmp_path: Path) -> No
     assert "fake-ngrok-token" not in lp.text()
     deadline = time.monotonic() + 5
     while pid_alive(agent) and time.monotonic() < deadline:
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     assert not pid_alive(agent), "ngrok agent left behind"
 
 

@@ -57,7 +57,7 @@ async def test_kill_9_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> Non
     await asyncio.sleep(1.5)
     assert lp.proc is not None
     os.kill(lp.proc.pid, signal.SIGKILL)
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(lp.proc.wait(), 10)  # gone: every later send fails
     stop.set()
     await asyncio.wait_for(asyncio.gather(*senders), 10)
     await lp.finish()
