@@ -22,7 +22,7 @@ from aiohttp import web
 from plivocb import signature
 from plivocb.callbacks import classify, expects_xml, first, reply, short_id
 from plivocb.checks import check_reply
-from plivocb.display import IGNORED_KIND, CallbackEvent, Display, NullDisplay
+from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import (
     MAX_FIELDS,

@@ -7,7 +7,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from plivocb.inert import json_safe, visible
-from plivocb.replay import Result, Summary
+from plivocb.results import Result, Summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,6 +19,25 @@ class ReplayOutput(Protocol):
     def start(self, expected: int | None) -> None: ...
     def result(self, result: Result) -> None: ...
     def finish(self, summary: Summary) -> None: ...
+
+
+class Outputs:
+    """Several replay outputs as one (the terminal's and --junit's): each sees every call."""
+
+    def __init__(self, outputs: list[ReplayOutput]) -> None:
+        self.outputs = outputs
+
+    def start(self, expected: int | None) -> None:
+        for output in self.outputs:
+            output.start(expected)
+
+    def result(self, result: Result) -> None:
+        for output in self.outputs:
+            output.result(result)
+
+    def finish(self, summary: Summary) -> None:
+        for output in self.outputs:
+            output.finish(summary)
 
 
 def _verdict(result: Result) -> str:

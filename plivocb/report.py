@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import quoteattr
 
-from plivocb.replay import Result, Summary
+from plivocb.results import Result, Summary
 
 # Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, lone surrogates (from
 # undecodable file names or JSON escapes), U+FFFE and U+FFFF. They cannot appear even escaped.
@@ -23,7 +23,9 @@ def _clean(text: str) -> str:
 
 
 class JUnitWriter:
-    """Test cases go to a temp file as they finish; `close` wraps them in a <testsuite>."""
+    """Test cases go to a temp file as they finish; `close` wraps them in a <testsuite>.
+
+    Also a replay output (plivocb.replay_output.ReplayOutput): start / result / finish."""
 
     def __init__(self, path: Path, suite: str = "plivocb replay") -> None:
         self.path = path  # checked by the CLI before the run (cli.common.require_output_file)
@@ -53,6 +55,15 @@ class JUnitWriter:
             f'>\n    <failure message={message} type="ReplayCheckFailed">'
             f"<![CDATA[{detail}]]></failure>\n  </testcase>\n"
         )
+
+    def start(self, expected: int | None) -> None:
+        return None
+
+    def result(self, result: Result) -> None:
+        self.add(result)
+
+    def finish(self, summary: Summary) -> None:
+        self.close(summary)
 
     def close(self, summary: Summary) -> None:
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")

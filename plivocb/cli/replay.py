@@ -137,7 +137,13 @@ def register(app: typer.Typer) -> None:
         from plivocb.checks import StatusSpec
         from plivocb.fixture import iter_paths
         from plivocb.replay import ReplayOptions, run
-        from plivocb.replay_output import JsonOutput, LineOutput, ReplayOutput, RichOutput
+        from plivocb.replay_output import (
+            JsonOutput,
+            LineOutput,
+            Outputs,
+            ReplayOutput,
+            RichOutput,
+        )
         from plivocb.report import JUnitWriter
         from plivocb.timeouts import option_budget
 
@@ -228,20 +234,12 @@ def register(app: typer.Typer) -> None:
                 "(set PLIVO_AUTH_TOKEN to re-sign)",
                 file=sys.stderr,
             )
-        writer = JUnitWriter(junit) if junit else None
-
-        def on_result(result):  # type: ignore[no-untyped-def]
-            output.result(result)
-            if writer:
-                writer.add(result)
-
-        output.start(expected)
-        # Ctrl-C cancels the run, which hands back what finished: summary and JUnit still get
-        # written, then exit 130.
-        summary = asyncio.run(run(opts, on_result))
-        output.finish(summary)
-        if writer:
-            writer.close(summary)
+        # JUnit is one more output; Ctrl-C cancels the run, which hands back what finished:
+        # summary and JUnit still get written, then exit 130.
+        outputs = Outputs([output, *([JUnitWriter(junit)] if junit else [])])
+        outputs.start(expected)
+        summary = asyncio.run(run(opts, outputs.result))
+        outputs.finish(summary)
         if summary.interrupted:
             raise typer.Exit(int(ExitCode.INTERRUPTED))
         if summary.total == 0:

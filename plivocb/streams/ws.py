@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from plivocb import signature
-from plivocb.display import StreamEvent
+from plivocb.events import StreamEvent
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import HOP_BY_HOP, parse_query
 from plivocb.streams.record import APP, PLIVO, STREAM_KIND, SessionRecorder
