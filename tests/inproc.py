@@ -9,10 +9,12 @@ Runs are serialised: os.environ and sys.std* are process-wide. Use `arun_cli` fr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from unittest import mock
 
 from plivocb.cli import main
@@ -33,12 +35,14 @@ def run_cli(
     stdin: str = "",
     stdout_isatty: bool = False,
     terminal_width: int | None = None,
+    cwd: Path | None = None,
 ) -> tuple[int, str, str]:
     """`plivocb ARGS` in this process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     with (
         _LOCK,
         mock.patch.dict(os.environ, clean_environ() if environ is None else environ, clear=True),
+        contextlib.chdir(cwd or os.getcwd()),
     ):
         env = Environment.from_process()
         env.stdout, env.stderr = out, err
@@ -56,9 +60,13 @@ def run_cli(
 
 
 async def arun_cli(
-    *args: str, environ: Mapping[str, str] | None = None, timeout: float = 60, stdin: str = ""
+    *args: str,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    stdin: str = "",
+    cwd: Path | None = None,
 ) -> tuple[int, str, str]:
     """`run_cli` from a test's event loop, without blocking it."""
     return await asyncio.wait_for(
-        asyncio.to_thread(run_cli, *args, environ=environ, stdin=stdin), timeout
+        asyncio.to_thread(run_cli, *args, environ=environ, stdin=stdin, cwd=cwd), timeout
     )

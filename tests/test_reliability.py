@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import struct
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from plivocb import fixture as fx
 from plivocb.catcher import CatcherConfig, create_app
 from tests.helpers import ANSWER, ListenProcess, form, make_fixture
+from tests.inproc import arun_cli
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -246,16 +246,14 @@ async def test_replay_against_broken_peers_fails_cleanly(
         fx.save(make_fixture({**ANSWER, "CallUUID": f"c{i}"}, path, seconds=i), d)
     junit = tmp_path / "report.xml"
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", "replay", str(d), "--to", f"http://127.0.0.1:{port}",
-        "--timeout", "2", "--junit", str(junit),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    code, out, err = await arun_cli(
+        "replay", str(d), "--to", f"http://127.0.0.1:{port}", "--timeout", "2",
+        "--junit", str(junit), timeout=30,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
     elapsed = time.monotonic() - started
-    assert proc.returncode == 1, out.decode() + err.decode()
+    assert code == 1, out + err
     assert elapsed < 15, f"replay took {elapsed:.1f} s with --timeout 2"
-    assert b"Traceback" not in err
+    assert "Traceback" not in err
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "3" and suite.get("failures") == "3"
     messages = " ".join((f.get("message") or "") for f in suite.iter("failure"))

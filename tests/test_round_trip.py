@@ -4,9 +4,8 @@ the URL from `X-Forwarded-*` (the usual set-up behind a tunnel), and for example
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import sys
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from plivo.utils import validate_v3_signature
 
 from plivocb import fixture as fx
 from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, ListenProcess, form, signed
+from tests.inproc import arun_cli
 
 PUBLIC = "https://hooks.example.test"
 # what ngrok (or any reverse proxy) adds on its way to `listen`
@@ -99,13 +99,10 @@ async def record_through_listen(out: Path, forward_to: str) -> list[fx.Fixture]:
 
 
 async def replay(*args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", "replay", *args, "--auth-token", TOKEN,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
+    code, out, err = await arun_cli(
+        "replay", *args, "--auth-token", TOKEN, environ=dict(os.environ)
+    )
+    return code, out + err
 
 
 async def test_two_apps_record_then_replay_elsewhere(tmp_path: Path, aiohttp_server) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from plivocb import signature
 from plivocb.fixture import iter_paths, load
 from plivocb.streams.record import PLIVO, SessionReader
 from tests.helpers import TOKEN, ListenProcess
+from tests.inproc import arun_cli
 from tests.stream_bot import Bot
 from tests.test_streams import play_as_plivo, plivo_frames
 
@@ -25,14 +25,8 @@ async def _cli(
 ) -> tuple[int, str, str]:
     import os
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd,
-        env={**{k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}, **(env or {})},
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    environ = {k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}
+    return await arun_cli(*args, cwd=cwd, environ={**environ, **(env or {})})
 
 
 async def _bot(aiohttp_server: Any) -> tuple[Bot, str]:

@@ -1,0 +1,67 @@
+"""Dependencies point inward: checked statically (plivocb.devtools.imports) and at run time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from plivocb.devtools import imports
+
+
+def test_layering_rules_hold() -> None:
+    graph = imports.scan()
+    assert imports.problems(graph) == []
+    # the rules looked at the real package (a scan that found nothing would pass too)
+    assert {"plivocb.catcher", "plivocb.signature", "plivocb.cli", "plivocb.events"} <= set(graph)
+    assert "aiohttp" in graph["plivocb.catcher"].imports
+    assert "plivocb.events" in graph["plivocb.catcher"].imports
+
+
+def test_rules_catch_each_kind_of_violation(tmp_path: Path) -> None:
+    pkg = tmp_path / "plivocb"
+    (pkg / "cli").mkdir(parents=True)
+    for name, body in {
+        "__init__.py": "",
+        "__main__.py": "from plivocb.cli import main\n",
+        "cli/__init__.py": "import typer\n",
+        "signature.py": "def f():\n    import rich\n",  # pure, lazily imports rich
+        "fields.py": "from plivocb import helper\n",  # pure, aiohttp through a helper
+        "helper.py": "import aiohttp\n",
+        "catcher.py": "import typer\nfrom plivocb.display import X\n",
+        "display.py": "",
+        "report.py": "from plivocb.helper import x\n",
+        "inspector.py": "from plivocb.cli import main\n",
+        "typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import aiohttp\n",
+    }.items():
+        (pkg / name).write_text(body)
+    found = imports.problems(imports.scan(pkg))
+    assert sorted(found) == sorted([
+        "plivocb.signature is pure but imports rich",
+        "plivocb.fields is pure but imports aiohttp",
+        "plivocb.catcher imports typer (only plivocb.cli may)",
+        "plivocb.catcher (engine) imports its renderers plivocb.display",
+        "import plivocb.report loads aiohttp (a renderer needs no network stack)",
+        "plivocb.inspector imports plivocb.cli (only the entry points may)",
+    ])  # fmt: skip
+
+
+def test_renderers_and_pure_modules_import_without_the_network_stack() -> None:
+    code = (
+        "import sys, json\n"
+        "import plivocb.report, plivocb.replay_output, plivocb.results, plivocb.events\n"
+        "import plivocb.signature, plivocb.fixture, plivocb.checks, plivocb.generate\n"
+        "heavy = ('aiohttp', 'pyngrok', 'typer')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_import_graph_command_prints_the_graph(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert imports.main(["--check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("plivocb.catcher: ") and "events" in line for line in lines)
+    assert lines[-1] == "0 layering problems"
