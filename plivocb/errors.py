@@ -8,7 +8,8 @@ from enum import IntEnum
 class ExitCode(IntEnum):
     OK = 0
     CHECKS_FAILED = 1
-    USAGE = 2
+    USAGE = 2  # bad options, arguments, files or configuration: the user can fix it
+    SERVICE = 3  # an outside service failed (the ngrok agent, Plivo's REST API): try again
     INTERRUPTED = 130
 
 
@@ -44,5 +45,11 @@ class FixtureError(PlivocbError):
         self.problem = problem
 
 
-class TunnelError(PlivocbError):
-    """The public tunnel could not be opened."""
+class ServiceError(PlivocbError):
+    """An outside service (ngrok, Plivo's API) failed or could not be reached: exit 3."""
+
+    exit_code = ExitCode.SERVICE
+
+
+class TunnelError(ServiceError):
+    """The public tunnel could not be opened (exit 3; 2 when the fix is a setting)."""

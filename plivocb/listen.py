@@ -32,7 +32,7 @@ from plivocb.environment import (
     DEFAULT_PLIVO_API_URL,
     DEFAULT_RETRY_BACKOFF,
 )
-from plivocb.errors import PlivocbError, TunnelError, UsageError
+from plivocb.errors import ExitCode, PlivocbError, TunnelError, UsageError
 from plivocb.forward import loop_problem
 from plivocb.guard import HEADER_TIMEOUT, GuardedSite, quiet_server_log
 from plivocb.inert import visible
@@ -156,6 +156,7 @@ async def prove_reachable(app: web.Application, public_url: str, timeout: float 
             f"the public URL {public_url} does not reach this plivocb ({problem}); "
             "the Plivo Application was not changed",
             "check --public-url or your reverse proxy: Plivo could not reach it either",
+            exit_code=ExitCode.USAGE,  # the user's own set-up, not an outside service
         )
 
 
@@ -307,6 +308,7 @@ async def _serve(
                 restore_error = PlivocbError(
                     f"could not restore Plivo app {opts.app_id}: {exc.message}",
                     f"run `plivocb app restore {opts.app_id}` (saved state: {pointer.path})",
+                    exit_code=exc.exit_code,
                 )
         await runner.cleanup()  # stop accepting, let in-flight callbacks finish
         if inspector is not None:

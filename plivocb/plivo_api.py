@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from plivocb.environment import DEFAULT_PLIVO_API_URL, DEFAULT_RETRY_BACKOFF
-from plivocb.errors import PlivocbError
+from plivocb.errors import ExitCode, PlivocbError, ServiceError
 from plivocb.form import decode_text
 
 DEFAULT_API = DEFAULT_PLIVO_API_URL
@@ -36,8 +36,8 @@ MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is waited this long at m
 DEFAULT_TOTAL = 30.0  # seconds per API operation, retries included ($PLIVOCB_API_TIMEOUT)
 
 
-class PlivoApiError(PlivocbError):
-    """Plivo's API refused or could not be reached."""
+class PlivoApiError(ServiceError):
+    """Plivo's API refused or could not be reached (exit 3; 2 for credentials and app IDs)."""
 
 
 def total_timeout() -> float:
@@ -197,11 +197,13 @@ def _decode(status: int, text: str, app_id: str, auth_id: str) -> Any:
         raise PlivoApiError(
             f"Plivo rejected the credentials for {auth_id} (401){detail}",
             "check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (the main account's, from the console)",
+            exit_code=ExitCode.USAGE,
         )
     if status == 404:
         raise PlivoApiError(
             f"no Application {app_id} in account {auth_id} (404){detail}",
             "check the app ID in the Plivo console (Voice > Applications)",
+            exit_code=ExitCode.USAGE,
         )
     if status == 429:
         raise PlivoApiError(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from plivocb.environment import DEFAULT_NGROK_STARTUP_TIMEOUT
-from plivocb.errors import TunnelError
+from plivocb.errors import ExitCode, TunnelError
 
 if TYPE_CHECKING:
     from pyngrok.conf import PyngrokConfig
@@ -215,14 +215,22 @@ class NgrokTunnel:
             ) from None
         except PyngrokError as exc:
             await self.close()
+            # pyngrok's own start-up timer ran out (pyngrok.process._start_process): the same
+            # event as ours below, whichever fired first on a loaded machine
+            if "unable to start" in str(exc):
+                raise self._not_started(self.startup_timeout) from None
             raise _explain(exc) from None
         except TimeoutError:
             await self.close()
-            raise TunnelError(
-                f"ngrok did not start within {self.startup_timeout + 5} s",
-                f"check your network and ngrok account, {ALTERNATIVES}",
-            ) from None
+            raise self._not_started(self.startup_timeout + 5) from None
         return url.rstrip("/")
+
+    @staticmethod
+    def _not_started(seconds: int) -> TunnelError:
+        return TunnelError(
+            f"ngrok did not start within {seconds} s",
+            f"check your network and ngrok account, {ALTERNATIVES}",
+        )
 
     async def close(self) -> None:
         try:
@@ -272,5 +280,6 @@ def _explain(exc: BaseException) -> TunnelError:
             f"ngrok refused to start without a valid authtoken ({text})",
             f"set NGROK_AUTHTOKEN or pass --ngrok-authtoken (free at dashboard.ngrok.com), "
             f"{ALTERNATIVES}",
+            exit_code=ExitCode.USAGE,  # a setting, not an outage
         )
     return TunnelError(f"ngrok failed: {text}", f"check the ngrok agent, {ALTERNATIVES}")
