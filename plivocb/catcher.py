@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from plivocb import signature
+from plivocb import defaults, signature
 from plivocb.callbacks import classify, expects_xml, first, reply, short_id
 from plivocb.checks import check_reply
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay
@@ -69,9 +69,9 @@ class CatcherConfig:
     strict: bool = False
     accept_v2: bool = False  # with strict: let valid-v2 (URL signed, body not) through
     forward_to: str | None = None
-    forward_timeout: float = 10.0
+    forward_timeout: float = defaults.FORWARD_TIMEOUT
     answer_xml: str = DEFAULT_ANSWER_XML
-    max_body: int = 1 << 20
+    max_body: int = defaults.MAX_BODY
     redactor: Redactor | None = None
     body_timeout: float = BODY_TIMEOUT
     max_connections: int = 0  # 0: just below the fd limit (guard.default_cap)

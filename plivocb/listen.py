@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from plivocb import defaults
 from plivocb.app_pointer import AppPointer, budgets, credentials
 from plivocb.catcher import (
     DEFAULT_ANSWER_XML,
@@ -40,18 +41,18 @@ from plivocb.plivo_api import PlivoApi
 from plivocb.redact import Redactor
 from plivocb.tunnel import NgrokTunnel, StaticTunnel, Tunnel
 
-DEFAULT_OUT = Path("fixtures") / "recorded"
+DEFAULT_OUT = defaults.RECORDED_DIR
 T = TypeVar("T")
 
 
 @dataclass
 class ListenOptions:
-    port: int = 8080
-    host: str = "127.0.0.1"
+    port: int = defaults.PORT
+    host: str = defaults.HOST
     out: Path = DEFAULT_OUT
     forward_to: str | None = None
-    forward_timeout: float = 10.0
-    tunnel: str = "ngrok"
+    forward_timeout: float = defaults.FORWARD_TIMEOUT
+    tunnel: str = defaults.TUNNEL
     public_url: str | None = None
     auth_token: str | None = None
     strict: bool = False
@@ -60,11 +61,11 @@ class ListenOptions:
     redact: bool = False
     ngrok_authtoken: str | None = None
     domain: str | None = None
-    max_body: int = 1 << 20
+    max_body: int = defaults.MAX_BODY
     app_id: str | None = None
     auth_id: str | None = None
     inspect_port: int | None = None  # the web inspector's port; None: no inspector
-    max_connections: int = 0  # 0: just below the fd limit
+    max_connections: int = defaults.MAX_CONNECTIONS  # 0: just below the fd limit
     ignore_paths: tuple[str, ...] = IGNORED_PATHS
     # outside services (from plivocb.environment.Environment)
     plivo_api_url: str = DEFAULT_PLIVO_API_URL

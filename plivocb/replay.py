@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
-from plivocb import checks, proxy_headers, signature
+from plivocb import checks, defaults, proxy_headers, signature
 from plivocb.callbacks import reply, short_id
 from plivocb.checks import StatusSpec
 from plivocb.errors import FixtureError, UsageError
@@ -48,11 +48,11 @@ class ReplayOptions:
     kinds: set[str] = field(default_factory=set)
     call: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
-    concurrency: int = 4
-    timing: str = "fast"
-    speed: float = 1.0
-    timeout: float = 10.0  # the whole exchange: connect, send, read and check
-    max_response: int = 1 << 20  # bytes of response body read (after decompression)
+    concurrency: int = defaults.CONCURRENCY
+    timing: str = defaults.TIMING
+    speed: float = defaults.SPEED
+    timeout: float = defaults.REPLAY_TIMEOUT  # the whole exchange: connect, send, read and check
+    max_response: int = defaults.MAX_RESPONSE  # bytes of response body read (after decompression)
     expect_status: StatusSpec = field(default_factory=lambda: StatusSpec.parse("2xx"))
     check_xml: bool = True
     compare: bool = False

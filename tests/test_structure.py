@@ -65,3 +65,30 @@ def test_import_graph_command_prints_the_graph(capsys) -> None:  # type: ignore[
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("plivocb.catcher: ") and "events" in line for line in lines)
     assert lines[-1] == "0 layering problems"
+
+
+def test_command_defaults_are_the_option_objects_defaults() -> None:
+    """Options defined once: what `--help` shows is what the library uses when not told."""
+    from typer.main import get_command
+
+    from plivocb import defaults
+    from plivocb.catcher import CatcherConfig
+    from plivocb.cli import app
+    from plivocb.listen import ListenOptions
+    from plivocb.replay import ReplayOptions
+
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    listen = {p.name: p.default for p in commands["listen"].params}
+    replay = {p.name: p.default for p in commands["replay"].params}
+    lo, ro, co = (
+        ListenOptions(),
+        ReplayOptions(paths=[]),
+        CatcherConfig(out_dir=defaults.RECORDED_DIR),
+    )
+    assert (listen["port"], listen["host"], listen["tunnel"]) == (lo.port, lo.host, lo.tunnel)
+    assert listen["out"] == lo.out == defaults.RECORDED_DIR
+    assert listen["forward_timeout"] == lo.forward_timeout == co.forward_timeout
+    assert listen["max_body"] == lo.max_body == co.max_body
+    assert listen["max_connections"] == lo.max_connections
+    assert (replay["timeout"], replay["max_response"]) == (ro.timeout, ro.max_response)
+    assert (replay["concurrency"], replay["speed"]) == (ro.concurrency, ro.speed)

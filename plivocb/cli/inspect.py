@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from plivocb import defaults
 from plivocb.cli.common import env_option, require_http_url
 from plivocb.errors import UsageError
 
@@ -23,7 +24,9 @@ def register(app: typer.Typer) -> None:
         auth_token: str | None = env_option(
             "--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token to re-sign replays."
         ),
-        timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for a replay."),
+        timeout: float = typer.Option(
+            defaults.INSPECT_REPLAY_TIMEOUT, "--timeout", help="Seconds to wait for a replay."
+        ),
     ) -> None:
         """Serve the web inspector over recorded callbacks (prints its URL; opens nothing)."""
         import asyncio
@@ -36,5 +39,7 @@ def register(app: typer.Typer) -> None:
         if timeout <= 0:
             raise UsageError("--timeout must be positive")
         asyncio.run(
-            serve_fixtures(paths or ["fixtures/recorded"], port, to, auth_token or None, timeout)
+            serve_fixtures(
+                paths or [str(defaults.RECORDED_DIR)], port, to, auth_token or None, timeout
+            )
         )

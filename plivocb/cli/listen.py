@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from plivocb import defaults
 from plivocb.cli.common import env, env_option, require_http_url, require_output_dir
 from plivocb.errors import ExitCode, UsageError
 
@@ -29,18 +30,20 @@ def _answer_xml(path: Path | None) -> str | None:
 def register(app: typer.Typer) -> None:
     @app.command("listen")
     def listen(
-        port: int = typer.Option(8080, "--port", "-p", help="Local port (0 picks a free one)."),
-        host: str = typer.Option("127.0.0.1", "--host", help="Local address to bind."),
+        port: int = typer.Option(
+            defaults.PORT, "--port", "-p", help="Local port (0 picks a free one)."
+        ),
+        host: str = typer.Option(defaults.HOST, "--host", help="Local address to bind."),
         out: Path = typer.Option(
-            Path("fixtures/recorded"), "--out", help="Where fixtures are written."
+            defaults.RECORDED_DIR, "--out", help="Where fixtures are written."
         ),
         forward_to: str | None = typer.Option(
             None, "--forward-to", help="Relay callbacks to your app at this base URL."
         ),
         forward_timeout: float = typer.Option(
-            10.0, "--forward-timeout", help="Seconds to wait for your app."
+            defaults.FORWARD_TIMEOUT, "--forward-timeout", help="Seconds to wait for your app."
         ),
-        tunnel: str = typer.Option("ngrok", "--tunnel", help="ngrok or none."),
+        tunnel: str = typer.Option(defaults.TUNNEL, "--tunnel", help="ngrok or none."),
         public_url: str | None = typer.Option(
             None, "--public-url", help="Use this existing public URL (no ngrok)."
         ),
@@ -79,14 +82,18 @@ def register(app: typer.Typer) -> None:
             "--auth-id", "PLIVO_AUTH_ID", "Plivo auth ID (for --app)."
         ),
         max_body: int = typer.Option(
-            1 << 20, "--max-body", help="Largest body accepted, in bytes (larger get 413)."
+            defaults.MAX_BODY,
+            "--max-body",
+            help="Largest body accepted, in bytes (larger get 413).",
         ),
         inspect_port: int = typer.Option(
-            4040, "--inspect-port", help="Web inspector port on 127.0.0.1 (next free if taken)."
+            defaults.INSPECT_PORT,
+            "--inspect-port",
+            help="Web inspector port on 127.0.0.1 (next free if taken).",
         ),
         no_inspect: bool = typer.Option(False, "--no-inspect", help="Do not serve the inspector."),
         max_connections: int = typer.Option(
-            0,
+            defaults.MAX_CONNECTIONS,
             "--max-connections",
             help="Open connections kept at most (0: just below the fd limit); idle ones go first.",
         ),

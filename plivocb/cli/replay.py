@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from plivocb import defaults
 from plivocb.cli.common import (
     env,
     env_option,
@@ -61,7 +62,9 @@ def register(app: typer.Typer) -> None:
             [], "--set", help="FIELD=VALUE: override a param before signing (repeatable)."
         ),
         concurrency: int = typer.Option(
-            4, "--concurrency", help="Calls replayed at once (each call stays in order)."
+            defaults.CONCURRENCY,
+            "--concurrency",
+            help="Calls replayed at once (each call stays in order).",
         ),
         timing: str | None = typer.Option(
             None,
@@ -70,13 +73,15 @@ def register(app: typer.Typer) -> None:
             "recorded for stream fixtures.",
         ),
         speed: float = typer.Option(
-            1.0, "--speed", help="With --timing recorded: 2 plays twice as fast."
+            defaults.SPEED, "--speed", help="With --timing recorded: 2 plays twice as fast."
         ),
         timeout: float = typer.Option(
-            10.0, "--timeout", help="Seconds per request: connect, send, read and check."
+            defaults.REPLAY_TIMEOUT,
+            "--timeout",
+            help="Seconds per request: connect, send, read and check.",
         ),
         max_response: int = typer.Option(
-            1 << 20,
+            defaults.MAX_RESPONSE,
             "--max-response",
             help="Response bytes read at most (after decompression); more fails the check.",
         ),
@@ -188,7 +193,7 @@ def register(app: typer.Typer) -> None:
         if junit is not None:
             require_output_file(junit, "--junit")
         opts = ReplayOptions(
-            paths=paths or ["fixtures/recorded"],
+            paths=paths or [str(defaults.RECORDED_DIR)],
             to=to,
             routes=routes,
             auth_token=auth_token or None,
