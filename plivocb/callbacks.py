@@ -169,8 +169,8 @@ def expects_xml(kind: str, params: Params) -> bool:
     return reply(kind, params) == "xml"
 
 
-def short_id(params: Params) -> str:
-    """The Call or Message UUID that groups this callback with its siblings."""
+def group_uuid(params: Params) -> str:
+    """The whole Call or Message UUID that groups this callback with its siblings ("" if none)."""
     return (
         first(params, "CallUUID")
         or first(params, "MessageUUID")
@@ -178,6 +178,9 @@ def short_id(params: Params) -> str:
         or first(params, "ParticipantCallUUID")
         or first(params, "MPCUUID")
     )
+
+
+short_id = group_uuid  # the old name (it never shortened anything); kept for callers
 
 
 ERROR = "error"

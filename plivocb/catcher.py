@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from plivocb import defaults, signature
-from plivocb.callbacks import classify, expects_xml, first, reply, short_id
+from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
 from plivocb.checks import check_reply
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay
 from plivocb.fixture import Fixture, Request, Response, Signature, save
@@ -295,7 +295,7 @@ async def _answer(
     )
     if config.redactor is not None:
         fixture = config.redactor.fixture(fixture)
-    ident = short_id(params)
+    ident = group_uuid(params)
     try:
         if len(body) + len(text) > THREAD_WRITE_OVER:  # encoding 1 MiB would stall the loop
             path = await asyncio.to_thread(save, fixture, config.out_dir, ident)

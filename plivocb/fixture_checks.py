@@ -13,7 +13,7 @@ from pathlib import Path
 from plivocb.callbacks import ERROR, Problem, classify, validate
 from plivocb.errors import FixtureError
 from plivocb.fixture import Fixture, load
-from plivocb.form import parse_body, parse_query
+from plivocb.form import request_params
 
 
 def fixture_problems(fx: Fixture) -> list[Problem]:
@@ -22,12 +22,12 @@ def fixture_problems(fx: Fixture) -> list[Problem]:
     if detected != fx.kind:
         problems.append(Problem("", f"kind is {fx.kind!r} but its params look like {detected!r}"))
     req = fx.request
-    if req.method.upper() == "GET":
-        carried = parse_query(req.query)
-    else:
-        carried = parse_body(
-            req.body, req.header("Content-Type", "application/x-www-form-urlencoded")
-        )
+    carried = request_params(
+        req.method,
+        req.query,
+        req.body,
+        req.header("Content-Type", "application/x-www-form-urlencoded"),
+    )
     if (req.body or req.query) and carried != fx.params:
         where = "query" if req.method.upper() == "GET" else "body"
         for key in sorted(set(carried) | set(fx.params), key=str)[:50]:

@@ -8,24 +8,10 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
 ParamDict = dict[str, list[str]]
+__all__ = ["HOP_BY_HOP", "MAX_FIELDS", "ParamDict", "TooManyFields"]
 
-# Headers that describe one connection, not the callback: never relayed or replayed.
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
-)
-
+# header policy, not form parsing: it lives in plivocb.proxy_headers (re-exported here)
+from plivocb.proxy_headers import HOP_BY_HOP  # noqa: E402
 
 # Plivo's callbacks carry fewer than 100 fields; a request with more is refused, not parsed, so
 # one request cannot hold the event loop while 100,000 fields are decoded, signed and written.
@@ -45,6 +31,20 @@ def parse_query(query: str, max_fields: int | None = None) -> ParamDict:
     for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
         params.setdefault(key, []).append(value)
     return params
+
+
+def request_params(
+    method: str, query: str, body: bytes, content_type: str, max_fields: int | None = None
+) -> ParamDict:
+    """The params a Plivo request carries: a GET's query string, any other method's body."""
+    if method.upper() == "GET":
+        return parse_query(query, max_fields)
+    return parse_body(body, content_type, max_fields)
+
+
+def signed_params(method: str, params: ParamDict) -> ParamDict:
+    """The params a signature covers beside the URL: none for GET (they are in the URL)."""
+    return {} if method.upper() == "GET" else params
 
 
 def parse_body(body: bytes, content_type: str, max_fields: int | None = None) -> ParamDict:

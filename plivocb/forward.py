@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
-from plivocb.form import HOP_BY_HOP, decode_text
+from plivocb.form import decode_text
+from plivocb.proxy_headers import HOP_BY_HOP
 
 if TYPE_CHECKING:
     from plivocb.catcher import CatcherConfig

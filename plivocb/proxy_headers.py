@@ -19,6 +19,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+# Headers that describe one connection, not the callback: never relayed or replayed.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
 # Proxy headers that change the URL an app computes; rewritten to describe the target.
 REWRITTEN = frozenset({"x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded"})
 # Proxy headers that also change it but have no meaning for a direct request: dropped.

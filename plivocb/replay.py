@@ -19,12 +19,13 @@ from pathlib import Path
 import aiohttp
 
 from plivocb import checks, defaults, proxy_headers, signature
-from plivocb.callbacks import reply, short_id
+from plivocb.callbacks import group_uuid, reply
 from plivocb.checks import StatusSpec
 from plivocb.errors import FixtureError, UsageError
 from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
-from plivocb.form import HOP_BY_HOP, decode_text, encode_form
+from plivocb.form import decode_text, encode_form, signed_params
 from plivocb.plivoxml import MAX_XML_BYTES
+from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.results import Result, Summary  # re-exported: the engine's vocabulary
 from plivocb.timeouts import DEFAULT as DEFAULT_BUDGET
 from plivocb.timeouts import Budget
@@ -114,7 +115,7 @@ def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
         assert opts.auth_token is not None
         headers = signature.strip_signature_headers(headers)
         fresh = signature.signed_headers(
-            method, url, {} if method == "GET" else params, opts.auth_token, opts.main_auth_token
+            method, url, signed_params(method, params), opts.auth_token, opts.main_auth_token
         )
         headers.extend(fresh.items())
     return Prepared(url, method, headers, body, params, signed)
@@ -123,7 +124,7 @@ def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
 def _wanted(opts: ReplayOptions, fx: Fixture) -> bool:
     if opts.kinds and fx.kind not in opts.kinds:
         return False
-    return not (opts.call and short_id(fx.params) != opts.call)
+    return not (opts.call and group_uuid(fx.params) != opts.call)
 
 
 def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
@@ -170,7 +171,7 @@ async def send_one(
         kind=fx.kind,
         method=prepared.method,
         url=prepared.url,
-        group=short_id(fx.params),
+        group=group_uuid(fx.params),
         signed=prepared.signed,
     )
     started = time.perf_counter()
@@ -355,7 +356,7 @@ async def run(
             async for path, fx in _aiter(source):
                 if stop.is_set():
                     break
-                key = short_id(fx.params) or f"file:{path}"
+                key = group_uuid(fx.params) or f"file:{path}"
                 if key in chains:
                     chains[key].append((path, fx))
                     continue

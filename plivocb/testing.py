@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plivocb import signature
-from plivocb.callbacks import short_id
+from plivocb.callbacks import group_uuid
 from plivocb.errors import FixtureError
 from plivocb.fixture import Fixture, is_fixture_name, iter_paths, load
 from plivocb.form import encode_form
@@ -113,7 +113,7 @@ class FixtureSet:
 
     def call(self, uuid: str) -> list[Fixture]:
         """Every callback of one call or message, in recorded order."""
-        return sorted((f for f in self.all() if short_id(f.params) == uuid), key=_arrival)
+        return sorted((f for f in self.all() if group_uuid(f.params) == uuid), key=_arrival)
 
 
 def _arrival(f: Fixture) -> Any:

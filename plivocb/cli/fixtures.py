@@ -78,7 +78,7 @@ def new(
     from datetime import UTC, timedelta
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from plivocb.callbacks import short_id
+    from plivocb.callbacks import group_uuid
     from plivocb.fields import HANGUP_CAUSES
     from plivocb.fixture import save
     from plivocb.generate import Generator, to_fixture
@@ -128,7 +128,7 @@ def new(
     written: list[Path] = []
     for when, event_kind, params in sorted(events, key=lambda e: e[0]):  # files in time order
         fixture = to_fixture(params, event_kind, when)
-        written.append(save(fixture, out, short_id(fixture.params)))
+        written.append(save(fixture, out, group_uuid(fixture.params)))
     for path in written:
         print(path)
 
@@ -196,7 +196,7 @@ def ls(
     from rich.table import Table
     from rich.text import Text
 
-    from plivocb.callbacks import KINDS, first, short_id
+    from plivocb.callbacks import KINDS, first, group_uuid
     from plivocb.errors import FixtureError
     from plivocb.fixture import iter_paths, load
     from plivocb.inert import json_safe, visible
@@ -212,7 +212,7 @@ def ls(
         except FixtureError as exc:
             broken.append({"file": str(p), "broken": exc.problem})
             continue
-        ident = short_id(fx.params)
+        ident = group_uuid(fx.params)
         if (kind and fx.kind not in kind) or (call and not ident.startswith(call)):
             continue
         listed.append(

@@ -21,6 +21,7 @@ from plivocb import checks, plivoxml, replay, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
 from plivocb.fixture import Fixture
+from plivocb.form import signed_params
 from plivocb.simulate.transport import UrlPolicy
 from plivocb.streams.record import STREAM_KIND
 
@@ -80,7 +81,7 @@ def explain_signature(fx: Fixture) -> dict[str, Any]:
     url = req.public_url
     parts = urlsplit(url)
     method = req.method.upper()
-    params = {} if method == "GET" else fx.params
+    params = signed_params(method, fx.params)
     out: dict[str, Any] = {
         "verdict": fx.signature.verdict,
         "family": fx.signature.family,

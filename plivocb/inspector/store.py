@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from plivocb.callbacks import first, short_id
+from plivocb.callbacks import first, group_uuid
 from plivocb.errors import FixtureError
 from plivocb.fixture import Fixture, iter_paths, load
 
@@ -136,7 +136,7 @@ class Store:
                 from_=first(params, "From"),
                 to=first(params, "To"),
                 summary=summary_of(fx),
-                call=short_id(params),
+                call=group_uuid(params),
                 verdict=fx.signature.verdict,
                 status=response.status if response is not None else None,
                 elapsed_ms=response.elapsed_ms if response is not None else None,

@@ -17,7 +17,7 @@ from aiohttp import WSMsgType
 from plivocb import proxy_headers, signature
 from plivocb.errors import UsageError
 from plivocb.fixture import Fixture, Request, Response, Signature, save
-from plivocb.form import HOP_BY_HOP
+from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.streams import protocol
 from plivocb.streams.plivo_side import PlivoSide
 from plivocb.streams.record import (

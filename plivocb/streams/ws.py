@@ -21,7 +21,8 @@ from aiohttp import WSMsgType, web
 from plivocb import signature
 from plivocb.events import StreamEvent
 from plivocb.fixture import Fixture, Request, Response, Signature, save
-from plivocb.form import HOP_BY_HOP, parse_query
+from plivocb.form import parse_query
+from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.streams.record import APP, PLIVO, STREAM_KIND, SessionRecorder
 
 MAX_SESSIONS = 64  # open stream sessions per catcher; more get 503
