@@ -22,7 +22,7 @@ from aiohttp import web
 from plivocb import defaults, signature
 from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
 from plivocb.checks import check_reply
-from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay
+from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay, summary_of
 from plivocb.fixture import Fixture, Request, Response, Signature, save
 from plivocb.form import (
     MAX_FIELDS,
@@ -325,7 +325,7 @@ async def _answer(
             path=fixture.request.path if config.redactor else request.path,  # --redact: masked
             from_=first(shown, "From"),
             to=first(shown, "To"),
-            summary=_summary(kind, shown),
+            summary=summary_of(kind, shown),
             ident=ident,
             verdict=sig.verdict,
             status=status,
@@ -378,23 +378,6 @@ def _recorded_header(name: str, value: str) -> tuple[str, str]:
 def _clean(value: str) -> str:
     """Header values as text; undecodable bytes (surrogate escapes) become U+FFFD."""
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _summary(kind: str, params: dict[str, list[str]]) -> str:
-    if kind == "message":
-        text = first(params, "Text") or first(params, "Body")
-        return (text[:40] + "…") if len(text) > 40 else text
-    if kind == "message_status":
-        return first(params, "Status")
-    if kind == "hangup":
-        return first(params, "HangupCauseName") or first(params, "HangupCause")
-    if kind == "digits":
-        return "digits " + (first(params, "Digits") or first(params, "Speech"))
-    if kind == "dial":
-        return first(params, "DialStatus") or first(params, "DialAction")
-    if kind == "recording":
-        return first(params, "RecordingDuration", "") + " s recording"
-    return first(params, "CallStatus")
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from plivocb.callbacks import first
 from plivocb.inert import json_safe, visible
 
 MARKS = {"valid": "✓", "valid-v2": "~", "invalid": "✗"}  # valid-v2: URL signed, body not
@@ -131,3 +132,21 @@ class NullDisplay:
 
     def stop(self, summary: list[str]) -> None:
         return None
+
+
+def summary_of(kind: str, params: dict[str, list[str]]) -> str:
+    """The short text a display shows for a callback: status, message preview, digits…"""
+    if kind == "message":
+        text = first(params, "Text") or first(params, "Body")
+        return (text[:40] + "…") if len(text) > 40 else text
+    if kind == "message_status":
+        return first(params, "Status")
+    if kind == "hangup":
+        return first(params, "HangupCauseName") or first(params, "HangupCause")
+    if kind == "digits":
+        return "digits " + (first(params, "Digits") or first(params, "Speech"))
+    if kind == "dial":
+        return first(params, "DialStatus") or first(params, "DialAction")
+    if kind == "recording":
+        return first(params, "RecordingDuration", "") + " s recording"
+    return first(params, "CallStatus")
