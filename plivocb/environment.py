@@ -55,6 +55,8 @@ class Environment:
     plivo_api_url: str = DEFAULT_PLIVO_API_URL
     ngrok_startup_timeout: int = DEFAULT_NGROK_STARTUP_TIMEOUT
     retry_backoff: float = DEFAULT_RETRY_BACKOFF
+    # listen stops on SIGINT/SIGTERM; off for a CLI run in a worker thread (in-process tests)
+    handle_signals: bool = True
     # the real process streams: let rich detect terminals (and FORCE_COLOR/NO_COLOR) as usual
     detect_terminal: bool = False
     _consoles: dict[str, Console] = field(default_factory=dict, repr=False, compare=False)

@@ -71,6 +71,7 @@ class ListenOptions:
     plivo_api_url: str = DEFAULT_PLIVO_API_URL
     ngrok_startup_timeout: int = DEFAULT_NGROK_STARTUP_TIMEOUT
     retry_backoff: float = DEFAULT_RETRY_BACKOFF
+    handle_signals: bool = True  # SIGINT/SIGTERM set `stop` (only possible in the main thread)
 
 
 def _notice(line: str) -> None:
@@ -191,12 +192,13 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
     # Ctrl-C or SIGTERM from here on, even while the tunnel opens, ends with a summary and exit 0.
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM) if opts.handle_signals else ()
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
         return await _serve(opts, display, stop, app, config, stats, store)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             loop.remove_signal_handler(sig)
 
 

@@ -51,6 +51,7 @@ def run_cli(
         env.stdout_isatty = stdout_isatty
         env.terminal_width = terminal_width
         env.detect_terminal = False
+        env.handle_signals = False  # signal handlers need the main thread (arun_cli uses a worker)
         try:
             main(list(args), env)
             code = 0

@@ -172,6 +172,7 @@ def register(app: typer.Typer) -> None:
             plivo_api_url=env().plivo_api_url,
             ngrok_startup_timeout=env().ngrok_startup_timeout,
             retry_backoff=env().retry_backoff,
+            handle_signals=env().handle_signals,
         )
         live = env().live_terminal and not json_lines
         display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)
