@@ -73,6 +73,7 @@ def find_agent(authtoken: str | None, temp_dir: str) -> Agent:
             "ngrok needs an authtoken and none is set",
             f"set NGROK_AUTHTOKEN (free at {AUTHTOKEN_URL}) or pass --ngrok-authtoken, "
             f"{ALTERNATIVES}",
+            exit_code=ExitCode.USAGE,  # a setting, not an outage
         )
     explicit = os.environ.get("PYNGROK_NGROK_PATH")
     if explicit:
