@@ -81,6 +81,7 @@ def find_agent(authtoken: str | None, temp_dir: str) -> Agent:
             raise TunnelError(
                 f"PYNGROK_NGROK_PATH={explicit} is pyngrok's `ngrok` script, not the ngrok agent",
                 f"point it at the agent binary ({INSTALL_URL}) or unset it, {ALTERNATIVES}",
+                exit_code=ExitCode.USAGE,  # a setting
             )
         return Agent(explicit, not os.path.exists(explicit), config_path)
     if os.path.exists(conf.DEFAULT_NGROK_PATH):
