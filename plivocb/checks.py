@@ -13,6 +13,10 @@ from plivocb.errors import UsageError
 _STATUS = re.compile(r"^([1-5])(?:xx|XX)$|^([1-5]\d\d)$")
 
 
+class StatusSpecError(UsageError):
+    """A status spec that is not one (the CLI names the option it came from)."""
+
+
 @dataclass(frozen=True)
 class StatusSpec:
     """`2xx`, `200`, or a comma-separated mix such as `200,204,3xx`."""
@@ -28,9 +32,7 @@ class StatusSpec:
         for part in (p.strip() for p in text.split(",")):
             match = _STATUS.match(part)
             if not match:
-                raise UsageError(
-                    f"--expect-status: {part!r} is not a status", "use e.g. 2xx, 200 or 200,204"
-                )
+                raise StatusSpecError(f"{part!r} is not a status", "use e.g. 2xx, 200 or 200,204")
             if match.group(1):
                 classes.add(int(match.group(1)))
             else:

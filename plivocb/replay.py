@@ -68,6 +68,14 @@ class ReplayOptions:
     check_timing: bool | None = None  # None: only for the kinds Plivo reads XML from
 
 
+class NoTargetError(UsageError):
+    """No base URL and no route for a fixture's kind (the CLI adds which options to pass)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"no target for {kind!r} callbacks")
+        self.kind = kind
+
+
 def target_url(opts: ReplayOptions, fx: Fixture, query: str) -> str:
     """`--route` URLs are used as they are; `--to` gets the recorded path and query appended."""
     suffix = f"?{query}" if query else ""
@@ -75,9 +83,7 @@ def target_url(opts: ReplayOptions, fx: Fixture, query: str) -> str:
         route = opts.routes[fx.kind]
         return route + ("&" + query if "?" in route and query else suffix)
     if opts.to is None:
-        raise UsageError(
-            f"no target for {fx.kind!r} callbacks", f"pass --to URL or --route {fx.kind}=URL"
-        )
+        raise NoTargetError(fx.kind)
     return opts.to.rstrip("/") + (fx.request.path or "/") + suffix
 
 

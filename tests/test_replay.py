@@ -331,3 +331,22 @@ async def test_xml_check_follows_the_kind_table(aiohttp_server, tmp_path: Path) 
         "XML: line 1: <Speak> is not allowed in a message URL reply: only <Message> is"
     ]
     assert any("empty body" in r for r in verdicts["digits-empty"])
+
+
+async def test_library_errors_name_no_flags_and_the_cli_adds_them(tmp_path: Path) -> None:
+    from plivocb.checks import StatusSpec, StatusSpecError
+    from plivocb.replay import NoTargetError, ReplayOptions, target_url
+
+    with pytest.raises(StatusSpecError) as bad_spec:
+        StatusSpec.parse("2xx,abc")
+    assert "--" not in bad_spec.value.message + bad_spec.value.hint
+    with pytest.raises(NoTargetError) as no_target:
+        target_url(ReplayOptions(paths=[]), make_fixture(ANSWER), "")
+    assert "--" not in str(no_target.value) and no_target.value.kind == "answer"
+
+    d = _write(tmp_path / "fx", make_fixture(ANSWER))
+    code, _, err = await _cli(str(d), "--to", "http://127.0.0.1:9", "--expect-status", "abc")
+    assert code == 2 and "--expect-status: 'abc' is not a status" in err
+    code, _, err = await _cli(str(d), "--route", "hangup=http://127.0.0.1:9/h")
+    assert code == 2 and "no target for 'answer' callbacks" in err
+    assert "pass --to URL or --route answer=URL" in err and "Traceback" not in err

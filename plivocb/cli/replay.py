@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +18,9 @@ from plivocb.cli.common import (
 )
 from plivocb.errors import ExitCode, UsageError
 
+if TYPE_CHECKING:
+    from plivocb.checks import StatusSpec
+
 
 def _require_url(value: str, option: str, websocket: bool) -> None:
     """http(s) URLs everywhere; ws(s) too where stream fixtures may go."""
@@ -24,6 +28,15 @@ def _require_url(value: str, option: str, websocket: bool) -> None:
         require_http_url("http" + value[2:], option)
         return
     require_http_url(value, option)
+
+
+def _status_spec(text: str) -> StatusSpec:
+    from plivocb.checks import StatusSpec, StatusSpecError
+
+    try:
+        return StatusSpec.parse(text)
+    except StatusSpecError as exc:  # the library names no flags: say which option it was
+        raise UsageError(f"--expect-status: {exc.message}", exc.hint) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -139,9 +152,8 @@ def register(app: typer.Typer) -> None:
         import asyncio
 
         from plivocb.callbacks import KINDS
-        from plivocb.checks import StatusSpec
         from plivocb.fixture import iter_paths
-        from plivocb.replay import ReplayOptions, run
+        from plivocb.replay import NoTargetError, ReplayOptions, run
         from plivocb.replay_output import (
             JsonOutput,
             LineOutput,
@@ -210,7 +222,7 @@ def register(app: typer.Typer) -> None:
             speed=speed,
             timeout=timeout,
             max_response=max_response,
-            expect_status=StatusSpec.parse(expect_status),
+            expect_status=_status_spec(expect_status),
             check_xml=check_xml,
             check_timing=check_timing,
             budgets=budgets,
@@ -243,7 +255,10 @@ def register(app: typer.Typer) -> None:
         # summary and JUnit still get written, then exit 130.
         outputs = Outputs([output, *([JUnitWriter(junit)] if junit else [])])
         outputs.start(expected)
-        summary = asyncio.run(run(opts, outputs.result))
+        try:
+            summary = asyncio.run(run(opts, outputs.result))
+        except NoTargetError as exc:  # the library names no flags: the CLI says what to pass
+            raise UsageError(exc.message, f"pass --to URL or --route {exc.kind}=URL") from None
         outputs.finish(summary)
         if summary.interrupted:
             raise typer.Exit(int(ExitCode.INTERRUPTED))
