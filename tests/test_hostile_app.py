@@ -108,13 +108,13 @@ async def test_a_reply_that_is_not_the_application_changes_nothing(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "rec"), "--app", APP_ID],
         env=_env(plivo, tmp_path),
     ).start(expect_ready=False)
-    assert await lp.finish() == 2
+    assert await lp.finish() == 3  # an outside service failed (issue #13's exit code)
     assert expected in lp.text() and "nothing was changed" in lp.text()
     assert "Traceback" not in lp.text()
     assert plivo.updates() == [] and json.dumps(plivo.apps) == before
     assert not (tmp_path / "state").exists() or list((tmp_path / "state").iterdir()) == []
     code, _, err = await cli("app", "show", APP_ID, env=_env(plivo, tmp_path))
-    assert code == 2 and expected in err and "Traceback" not in err
+    assert code == 3 and expected in err and "Traceback" not in err
 
 
 def _state_file(tmp: Path) -> Path:
@@ -174,7 +174,7 @@ async def test_total_time_per_command_is_bounded(plivo: BrokenPlivo, tmp_path: P
     code, _, err = await cli(
         "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="2")
     )
-    assert code == 2 and "within 2 s" in err and "Traceback" not in err
+    assert code == 3 and "within 2 s" in err and "Traceback" not in err
     assert time.monotonic() - started < 10
 
 
@@ -186,7 +186,7 @@ async def test_a_huge_retry_after_is_capped(plivo: BrokenPlivo, tmp_path: Path) 
     code, _, err = await cli(
         "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="3")
     )
-    assert code == 2 and "within 3 s" in err
+    assert code == 3 and "within 3 s" in err
     assert time.monotonic() - started < 10
 
 
