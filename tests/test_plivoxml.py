@@ -58,11 +58,11 @@ def test_a_full_valid_document_has_no_problems() -> None:
         ),
         (
             "<Response><Dial><Number></Number></Dial></Response>",
-            "line 1: <Number> is empty: it needs text as its text",
+            "line 1: <Number> is empty: it needs text between its tags",
         ),
         (
             "<Response><Dial><User>  </User></Dial></Response>",
-            "line 1: <User> is empty: it needs text as its text",
+            "line 1: <User> is empty: it needs text between its tags",
         ),
         (
             "<Response><Dial><User>alice@example.com</User></Dial></Response>",
@@ -174,7 +174,7 @@ def test_a_full_valid_document_has_no_problems() -> None:
         ),
         (
             "<Response><Conference/></Response>",
-            "line 1: <Conference> is empty: it needs text as its text",
+            "line 1: <Conference> is empty: it needs text between its tags",
         ),
         ("<Response><DTMF>12x</DTMF></Response>", "line 1: <DTMF> digits '12x': only 0-9 * # w W"),
         (

@@ -244,8 +244,9 @@ def _content(node: Node, spec: Element, found: list[XmlProblem]) -> None:
     if spec.text == "mixed":
         return
     if spec.text in ("required", "url", "ws") and not own:
-        what = {"url": "a URL", "ws": "a ws:// or wss:// URL"}.get(spec.text, "text")
-        found.append(XmlProblem(node.line, f"<{node.tag}> is empty: it needs {what} as its text"))
+        what = {"url": "a URL as its text", "ws": "a ws:// or wss:// URL as its text"}
+        need = what.get(spec.text, "text between its tags")
+        found.append(XmlProblem(node.line, f"<{node.tag}> is empty: it needs {need}"))
         return
     if spec.text == "url" and not _HTTP.match(own):
         found.append(
