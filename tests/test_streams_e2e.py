@@ -168,3 +168,23 @@ async def test_fixtures_new_stream_replays_against_the_bot(
         "fixtures", "new", "stream", "--content-type", "audio/x-mulaw;rate=16000"
     )
     assert code == 2 and "is not one Plivo streams" in stderr
+
+
+async def test_replaying_fixtures_twice_does_not_replay_the_first_runs_output(
+    aiohttp_server: Any, tmp_path: Path
+) -> None:
+    """The default --stream-out lies outside fixtures/, so `replay fixtures/` stays the same set."""
+    _, bot_url = await _bot(aiohttp_server)
+    code, _, stderr = await _cli(
+        "fixtures", "new", "stream", "--seconds", "0.2", "--out", str(tmp_path / "fixtures")
+    )
+    assert code == 0, stderr
+    before = sorted(p.name for p in (tmp_path / "fixtures").rglob("*"))
+    for _ in range(2):
+        code, stdout, stderr = await _cli(
+            "replay", "fixtures", "--to", bot_url, "--timing", "fast", cwd=tmp_path
+        )
+        assert code == 0, stdout + stderr
+        assert "1 passed" in " ".join(stdout.split()), stdout
+    assert sorted(p.name for p in (tmp_path / "fixtures").rglob("*")) == before
+    assert len(list((tmp_path / "replayed-streams").glob("*-stream.toml"))) == 2

@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
             "(when the recorded session had a reply).",
         ),
         stream_out: Path = typer.Option(
-            Path("fixtures/replayed"),
+            Path("replayed-streams"),
             "--stream-out",
             help="Streams: record each replayed session (what the app sent back) here.",
         ),
