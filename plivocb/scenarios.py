@@ -10,27 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from plivocb.callbacks import KINDS
 from plivocb.generate import Generator, Params, Plan
 
-SCENARIOS = (
-    "answer",
-    "ring",
-    "machine_detection",
-    "hangup",
-    "digits",
-    "input_partial",
-    "recording",
-    "transcription",
-    "dial",
-    "dial_callback",
-    "conference",
-    "mpc",
-    "stream_status",
-    "message",
-    "message_status",
-    "call",
-    "conversation",
-)
+# Every callback kind (the catch-all `other` is never generated), then the whole flows.
+SCENARIOS = (*(kind for kind in KINDS if kind != "other"), "call", "conversation")
 # Kinds that only exist on outbound (API) calls: ring_url and machine_detection_url are Make
 # Call parameters (reference §1.3, §1.6).
 OUTBOUND_ONLY = ("ring", "machine_detection")
