@@ -23,7 +23,8 @@ from plivocb import defaults, signature
 from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
 from plivocb.checks import check_reply
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay, summary_of
-from plivocb.fixture import Fixture, Request, Response, Signature, save
+from plivocb.fixture.model import Fixture, Request, Response, Signature
+from plivocb.fixture.store import save
 from plivocb.form import (
     MAX_FIELDS,
     TooManyFields,

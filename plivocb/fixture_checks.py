@@ -12,7 +12,8 @@ from pathlib import Path
 
 from plivocb.callbacks import ERROR, Problem, classify, validate
 from plivocb.errors import FixtureError
-from plivocb.fixture import Fixture, load
+from plivocb.fixture.model import Fixture
+from plivocb.fixture.store import load
 from plivocb.form import request_params
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from plivocb.call_outcomes import OUTCOMES, Outcome, outcome
 from plivocb.callbacks import classify
 from plivocb.fields import HANGUP_CAUSES, SMS_ERROR_CODES
-from plivocb.fixture import Fixture, Request, Signature
+from plivocb.fixture.model import Fixture, Request, Signature
 from plivocb.form import encode_form
 
 PUBLIC_BASE = "https://plivocb-example.ngrok.app"

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from plivocb.fixture import Fixture, Request, load, write_in_place
+from plivocb.fixture.model import Fixture, Request
+from plivocb.fixture.store import load, write_in_place
 from plivocb.form import encode_form, parse_body, parse_query
 
 PHONE_FIELDS = (

@@ -22,7 +22,8 @@ from plivocb import checks, defaults, proxy_headers, signature
 from plivocb.callbacks import group_uuid, reply
 from plivocb.checks import StatusSpec
 from plivocb.errors import FixtureError, UsageError
-from plivocb.fixture import Fixture, Response, iter_paths, load, write_in_place
+from plivocb.fixture.model import Fixture, Response
+from plivocb.fixture.store import iter_paths, load, write_in_place
 from plivocb.form import decode_text, encode_form, signed_params
 from plivocb.plivoxml import MAX_XML_BYTES
 from plivocb.proxy_headers import HOP_BY_HOP

@@ -2,14 +2,14 @@
 
 Shared by the engine (plivocb.replay) and every replay output (plivocb.replay_output's terminal
 outputs, plivocb.report's JUnit, the inspector), so that rendering a result never needs the
-network stack. Pure: standard library + plivocb.fixture's model.
+network stack. Pure: standard library + plivocb.fixture.model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plivocb.fixture import Response
+from plivocb.fixture.model import Response
 
 
 @dataclass

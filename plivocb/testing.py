@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from plivocb import signature
 from plivocb.callbacks import group_uuid
 from plivocb.errors import FixtureError
-from plivocb.fixture import Fixture, is_fixture_name, iter_paths, load
+from plivocb.fixture.model import Fixture
+from plivocb.fixture.store import is_fixture_name, iter_paths, load
 from plivocb.form import encode_form
 
 

@@ -80,7 +80,7 @@ def new(
 
     from plivocb.callbacks import group_uuid
     from plivocb.fields import HANGUP_CAUSES
-    from plivocb.fixture import save
+    from plivocb.fixture.store import save
     from plivocb.generate import Generator, to_fixture
     from plivocb.scenarios import MESSAGE_OUTCOMES, SCENARIOS, Spec, scenario
 
@@ -198,7 +198,7 @@ def ls(
 
     from plivocb.callbacks import KINDS, first, group_uuid
     from plivocb.errors import FixtureError
-    from plivocb.fixture import iter_paths, load
+    from plivocb.fixture.store import iter_paths, load
     from plivocb.inert import json_safe, visible
 
     for name in kind:
@@ -280,7 +280,7 @@ def show(file: Path = typer.Argument(..., help="The fixture file.")) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from plivocb.fixture import load
+    from plivocb.fixture.store import load
     from plivocb.inert import markup, visible
 
     # Everything below comes from the file: escaped (markup) or wrapped in Text, never raw.
@@ -370,7 +370,7 @@ def validate(
 ) -> None:
     """Check fixtures: format and Plivo fields. Errors exit 1; warnings print and pass."""
     from plivocb.callbacks import ERROR
-    from plivocb.fixture import iter_paths
+    from plivocb.fixture.store import iter_paths
     from plivocb.fixture_checks import check_files
     from plivocb.inert import visible
 
@@ -403,7 +403,7 @@ def redact(
     ),
 ) -> None:
     """Mask phone numbers in place, atomically, the same number with the same mask across files."""
-    from plivocb.fixture import iter_paths
+    from plivocb.fixture.store import iter_paths
     from plivocb.redact import redact_files
 
     files = list(iter_paths(path or ["fixtures"]))

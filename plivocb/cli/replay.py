@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         import asyncio
 
         from plivocb.callbacks import KINDS
-        from plivocb.fixture import iter_paths
+        from plivocb.fixture.store import iter_paths
         from plivocb.replay import NoTargetError, ReplayOptions, run
         from plivocb.replay_output import (
             JsonOutput,

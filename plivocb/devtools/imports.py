@@ -25,7 +25,7 @@ PURE = (
     "plivocb.fields",
     "plivocb.callbacks",
     "plivocb.form",
-    "plivocb.fixture",
+    "plivocb.fixture",  # the package: model, TOML codec, file store (no frameworks)
     "plivocb.plivoxml",
     "plivocb.checks",
     "plivocb.generate",

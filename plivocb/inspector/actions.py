@@ -20,7 +20,7 @@ import aiohttp
 from plivocb import checks, plivoxml, replay, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
-from plivocb.fixture import Fixture
+from plivocb.fixture.model import Fixture
 from plivocb.form import signed_params
 from plivocb.simulate.transport import UrlPolicy
 from plivocb.streams.record import STREAM_KIND

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from plivocb.callbacks import KINDS
 from plivocb.errors import PlivocbError
-from plivocb.fixture import load
+from plivocb.fixture.store import load
 from plivocb.inspector import actions
 from plivocb.inspector.store import Entry, Query, Store, complete_haystacks
 from plivocb.signature import VERDICTS

@@ -18,7 +18,8 @@ from typing import Any
 
 from plivocb.callbacks import first, group_uuid
 from plivocb.errors import FixtureError
-from plivocb.fixture import Fixture, iter_paths, load
+from plivocb.fixture.model import Fixture
+from plivocb.fixture.store import iter_paths, load
 
 DEFAULT_CAPACITY = 100_000
 SUMMARY_FIELDS = ("CallStatus", "Status", "Digits", "DialStatus", "HangupCauseName", "Event")

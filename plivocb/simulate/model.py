@@ -10,7 +10,7 @@ from typing import Any
 
 from plivocb.errors import UsageError
 from plivocb.fields import HANGUP_CAUSES
-from plivocb.fixture import Fixture
+from plivocb.fixture.model import Fixture
 from plivocb.generate import LEGACY_CAUSE
 
 DEFAULT_TOKEN = "plivocb-test-auth-token"  # the pytest plugin's default too

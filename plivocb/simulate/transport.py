@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import aiohttp
 
-from plivocb import fixture as fixture_io
 from plivocb import plivoxml
-from plivocb.fixture import Fixture, Request, Response, Signature
+from plivocb.fixture import store as fixture_store
+from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.simulate.clock import VirtualClock
 from plivocb.simulate.model import Exchange, Transcript
 from plivocb.testing import signed_request
@@ -268,7 +268,7 @@ class Sender:
         self.transcript.fixtures.append(fx)
         if self.out is not None:
             ident = self.transcript.ident
-            self.transcript.fixture_paths.append(fixture_io.save(fx, self.out, ident))
+            self.transcript.fixture_paths.append(fixture_store.save(fx, self.out, ident))
         status = exchange.status if exchange.status is not None else "-"
         self.emit(
             "request", f"{exchange.step}: {exchange.method} {exchange.url} -> {status}", exchange

@@ -16,7 +16,8 @@ from aiohttp import WSMsgType
 
 from plivocb import proxy_headers, signature
 from plivocb.errors import UsageError
-from plivocb.fixture import Fixture, Request, Response, Signature, save
+from plivocb.fixture.model import Fixture, Request, Response, Signature
+from plivocb.fixture.store import save
 from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.streams import protocol
 from plivocb.streams.plivo_side import PlivoSide

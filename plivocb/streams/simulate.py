@@ -21,7 +21,8 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from plivocb import signature
-from plivocb.fixture import Fixture, Request, Response, Signature, save
+from plivocb.fixture.model import Fixture, Request, Response, Signature
+from plivocb.fixture.store import save
 from plivocb.streams import audio, protocol
 from plivocb.streams.plivo_side import PlivoSide
 from plivocb.streams.record import APP, APP_TRACK, PLIVO, STREAM_KIND, SessionRecorder, track_path

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from plivocb.fixture import Fixture, Request, Signature, save
+from plivocb.fixture.model import Fixture, Request, Signature
+from plivocb.fixture.store import save
 from plivocb.generate import PUBLIC_BASE
 from plivocb.streams import audio
 from plivocb.streams.protocol import AudioFormat

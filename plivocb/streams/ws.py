@@ -20,7 +20,8 @@ from aiohttp import WSMsgType, web
 
 from plivocb import signature
 from plivocb.events import StreamEvent
-from plivocb.fixture import Fixture, Request, Response, Signature, save
+from plivocb.fixture.model import Fixture, Request, Response, Signature
+from plivocb.fixture.store import save
 from plivocb.form import parse_query
 from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.streams.record import APP, PLIVO, STREAM_KIND, SessionRecorder
