@@ -55,14 +55,16 @@ class ReplayOptions:
     speed: float = defaults.SPEED
     timeout: float = defaults.REPLAY_TIMEOUT  # the whole exchange: connect, send, read and check
     max_response: int = defaults.MAX_RESPONSE  # bytes of response body read (after decompression)
-    expect_status: StatusSpec = field(default_factory=lambda: StatusSpec.parse("2xx"))
+    expect_status: StatusSpec = field(
+        default_factory=lambda: StatusSpec.parse(defaults.EXPECT_STATUS)
+    )
     check_xml: bool = True
     compare: bool = False
     fail_fast: bool = False
     keep_headers: set[str] = field(default_factory=set)  # sent as recorded (lower-case names)
     update_baseline: bool = False  # write the responses got into the fixtures' [response]
-    stream_timing: str = "recorded"  # stream fixtures: recorded pacing unless --timing says
-    first_response_ms: float = 3000.0
+    stream_timing: str = defaults.STREAM_TIMING  # stream fixtures: recorded pace unless told
+    first_response_ms: float = defaults.FIRST_RESPONSE_MS
     stream_out: Path | None = None  # where replayed stream sessions are recorded
     # Plivo's timeout budget per kind ("" for --to), from the URLs' `#rt=…` fragments.
     budgets: dict[str, Budget] = field(default_factory=dict)

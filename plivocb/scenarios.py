@@ -10,20 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from plivocb.callbacks import KINDS
+from plivocb import defaults
+from plivocb.choices import STREAM, MessageOutcome, NewKind
 from plivocb.generate import Generator, Params, Plan
 
-# Every callback kind (the catch-all `other` is never generated), then the whole flows.
-SCENARIOS = (*(kind for kind in KINDS if kind != "other"), "call", "conversation")
+# Every callback kind (the catch-all `other` is never generated), then the whole flows; the
+# choices module defines the list (with `stream`, which plivocb.streams.synth generates).
+SCENARIOS = tuple(kind.value for kind in NewKind if kind != STREAM)
 # Kinds that only exist on outbound (API) calls: ring_url and machine_detection_url are Make
 # Call parameters (reference §1.3, §1.6).
 OUTBOUND_ONLY = ("ring", "machine_detection")
-MESSAGE_OUTCOMES = {
-    "delivered": ("queued", "sent", "delivered"),
-    "sent": ("queued", "sent"),
-    "undelivered": ("queued", "sent", "undelivered"),
-    "failed": ("queued", "failed"),
-    "read": ("queued", "sent", "delivered", "read"),
+MESSAGE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    MessageOutcome.DELIVERED: ("queued", "sent", "delivered"),
+    MessageOutcome.SENT: ("queued", "sent"),
+    MessageOutcome.UNDELIVERED: ("queued", "sent", "undelivered"),
+    MessageOutcome.FAILED: ("queued", "failed"),
+    MessageOutcome.READ: ("queued", "sent", "delivered", "read"),
 }
 
 Event = tuple[str, Params, datetime]
@@ -34,18 +36,18 @@ class Spec:
     """What `fixtures new` was asked for."""
 
     what: str
-    direction: str = "inbound"
-    message_type: str = "sms"
+    direction: str = defaults.DIRECTION
+    message_type: str = defaults.MESSAGE_TYPE
     frm: str = ""
     to: str = ""
     digits: str = ""
     record: bool = False
-    talk_seconds: int = 42
-    cause: int = 4000
+    talk_seconds: int = defaults.TALK_SECONDS
+    cause: int = defaults.HANGUP_CAUSE
     speech: str = ""
     amd: str = ""  # "", "human" or "machine": machine detection on the call
     sip_headers: dict[str, str] = field(default_factory=dict)  # sent as X-PH-<Name>
-    status: str = "delivered"  # a message's final delivery status
+    status: str = defaults.MESSAGE_OUTCOME  # a message's final delivery status
 
 
 def scenario(gen: Generator, spec: Spec) -> list[Event]:

@@ -37,14 +37,14 @@ def test_help_lists_command_groups() -> None:
 def test_every_command_has_help_text() -> None:
     from typer.main import get_command
 
-    from plivocb.cli import app
+    from plivocb.cli import cli
 
     def walk(cmd, path):  # type: ignore[no-untyped-def]
         yield path, cmd
         for name, sub in getattr(cmd, "commands", {}).items():
             yield from walk(sub, [*path, name])
 
-    for path, cmd in walk(get_command(app), ["plivocb"]):
+    for path, cmd in walk(get_command(cli), ["plivocb"]):
         assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
 
 

@@ -94,7 +94,8 @@ def test_fixtures_ls_lists_past_broken_files_sorted_by_arrival(tmp_path: Path) -
     call = _cli("fixtures", "ls", str(d / "b"), "--call", ANSWER["CallUUID"][:8], "--json")
     assert len(call.stdout.splitlines()) == 2  # answer and hangup share the CallUUID
     bad = _cli("fixtures", "ls", str(d), "--kind", "nope")
-    assert bad.returncode == 2 and "unknown kind" in bad.stderr
+    assert bad.returncode == 2 and "'--kind': 'nope' is not one of 'answer'," in bad.stderr
+    assert "'message_status', 'other', 'stream'" in bad.stderr  # every kind, stream too
 
 
 def test_path_mistakes_are_one_line_exit_2(tmp_path: Path) -> None:

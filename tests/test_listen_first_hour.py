@@ -62,8 +62,9 @@ def _listen(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--port", "70000"], "--port must be between 0 and 65535"),
-        (["--port", "-1"], "--port must be between 0 and 65535"),
+        # Typer's range check: names the option and the bound (wording varies by Typer version)
+        (["--port", "70000"], ("Invalid value for '--port'", "65535")),
+        (["--port", "-1"], ("Invalid value for '--port'", "0")),
         (["--public-url", "https://hooks.example.com/?a=1"], "must not have a query"),
         (["--public-url", "https://hooks.example.com/#x"], "must not have a query or fragment"),
         (["--public-url", "hooks.example.com"], "--public-url must be an absolute http(s) URL"),
@@ -72,17 +73,19 @@ def _listen(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["--public-url", "https://0.0.0.0:8080", "--app", "123"], "0.0.0.0"),
         (["--public-url", "https://localhost", "--app", "123"], "this machine"),
         (["--public-url", "http://hooks.example.com", "--app", "123"], "not https"),
-        (["--forward-timeout", "0"], "--forward-timeout must be positive"),
+        (["--forward-timeout", "0"], ("Invalid value for '--forward-timeout'", "x>0")),
     ],
 )
 def test_bad_options_exit_2_with_one_line_before_anything_starts(
-    tmp_path: Path, args: list[str], message: str
+    tmp_path: Path, args: list[str], message: str | tuple[str, ...]
 ) -> None:
     out = tmp_path / "rec"
     env = {"PLIVO_AUTH_ID": "MAXXXXXXXXXXXXXXXXXX", "PLIVO_AUTH_TOKEN": TOKEN}
     done = _listen("--tunnel", "none", "--out", str(out), *args, env=env)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert message in done.stderr and "Traceback" not in done.stderr
+    expected = (message,) if isinstance(message, str) else message
+    assert all(m in done.stderr for m in expected), done.stderr
+    assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2  # the error and its hint
     assert "listening" not in done.stdout
     assert not out.exists()  # checked before anything was created

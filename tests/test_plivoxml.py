@@ -302,7 +302,8 @@ def test_cli_stdin_modes_and_strict() -> None:
     assert run("-", stdin=warned).returncode == 0
     assert run("-", "--strict", stdin=warned).returncode == 1
     bad_mode = run("-", "--for", "sms", stdin=speak)
-    assert bad_mode.returncode == 2 and "--for must be answer or message" in bad_mode.stderr
+    assert bad_mode.returncode == 2
+    assert "'--for': 'sms' is not one of 'answer', 'message'" in bad_mode.stderr
 
 
 def test_cli_escapes_control_characters_from_the_file(tmp_path: Path) -> None:

@@ -73,11 +73,11 @@ def test_command_defaults_are_the_option_objects_defaults() -> None:
 
     from plivocb import defaults
     from plivocb.catcher import CatcherConfig
-    from plivocb.cli import app
+    from plivocb.cli import cli
     from plivocb.listen import ListenOptions
     from plivocb.replay import ReplayOptions
 
-    commands = get_command(app).commands  # type: ignore[attr-defined]
+    commands = get_command(cli).commands  # type: ignore[attr-defined]
     listen = {p.name: p.default for p in commands["listen"].params}
     replay = {p.name: p.default for p in commands["replay"].params}
     lo, ro, co = (

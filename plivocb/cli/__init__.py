@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import sys
 import traceback
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ from plivocb.cli.common import err_console, state
 from plivocb.environment import Environment
 from plivocb.errors import ExitCode, PlivocbError
 
-app = typer.Typer(
+# The root command group. Not called `app`: that is the `plivocb.cli.app` module (`plivocb app …`).
+cli = typer.Typer(
     name="plivocb",
     help="Catch, record, verify and replay Plivo callbacks (Answer, Hangup, Message URLs).",
     no_args_is_help=True,
@@ -38,8 +40,8 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def root(
+@cli.callback()
+def global_options(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -49,13 +51,13 @@ def root(
     state.verbose = verbose
 
 
-listen_cli.register(app)
-replay_cli.register(app)
-inspect_cli.register(app)
-app.add_typer(fixtures_cli.app, name="fixtures")
-app.add_typer(app_cli.app, name="app")
-app.add_typer(simulate_cli.app, name="simulate")
-app.add_typer(xml_cli.app, name="xml")
+listen_cli.register(cli)
+replay_cli.register(cli)
+inspect_cli.register(cli)
+cli.add_typer(fixtures_cli.app, name="fixtures")
+cli.add_typer(app_cli.app, name="app")
+cli.add_typer(simulate_cli.app, name="simulate")
+cli.add_typer(xml_cli.app, name="xml")
 
 
 GLOBAL_FLAGS = ("--verbose", "-v")
@@ -69,18 +71,36 @@ def _global_flags_anywhere(args: list[str]) -> list[str]:
     return flags[:1] + rest + args[end:]
 
 
+def _choices(param: Any) -> list[str]:
+    """The values an Enum-typed parameter accepts (click's Choice, or recent Typer's own types)."""
+    choices = getattr(getattr(param, "type", None), "choices", None)
+    if choices is None:
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        annotation = next(iter(getattr(annotation, "__args__", ())), annotation)  # list[Kind]
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            choices = list(annotation)
+    return [str(getattr(c, "value", c)) for c in choices or ()]
+
+
 def _polish(command: Any) -> Any:
-    """Help as a user reads it: `-h` too, and metavars named after the option (`--to TO`,
-    `--kind KIND`), never Python types (`<str>`, `<list[str]>`) that recent Typer shows."""
+    """Help as a user reads it: `-h` too, choices spelled out (`--tunnel [ngrok|none]`), other
+    metavars named after the option (`--to TO`), never Python types (`<str>`, `<list[str]>`)
+    that recent Typer shows."""
     command.context_settings = {**command.context_settings, "help_option_names": ["-h", "--help"]}
     for param in command.params:
         if getattr(param, "is_flag", False) or (param.param_type_name == "option" and param.count):
             continue
+        choices = _choices(param)
         if param.param_type_name == "argument":
-            # Typer prints an argument's Python type after its name: its name says enough.
+            # Typer prints an argument's Python type after its name: its name says enough,
+            # and its help lists the choices.
             param.display_type_rich = lambda ctx: None
+            if choices and "One of:" not in (param.help or ""):
+                param.help = f"{param.help or ''} One of: {', '.join(choices)}.".lstrip()
             continue
-        if param.metavar is None or param.metavar.startswith("<"):
+        if choices:
+            param.metavar = f"[{'|'.join(choices)}]"
+        elif param.metavar is None or param.metavar.startswith("<"):
             param.metavar = param.opts[0].lstrip("-").replace("-", "_").upper()
     for sub in getattr(command, "commands", {}).values():
         _polish(sub)
@@ -117,24 +137,26 @@ def _swap(name: str, stream: object) -> Iterator[None]:
         setattr(sys, name, saved)
 
 
+def _print_error(message: str, hint: str) -> None:
+    """`Error: …` and `  hint: …` on stderr; both may quote files, peers or argv: inert."""
+    from plivocb.inert import markup as escape
+
+    err_console().print(
+        f"[bold red]Error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
+    if hint:
+        err_console().print(f"  hint: {escape(hint)}", highlight=False, soft_wrap=True)
+
+
 def _run(argv: list[str] | None) -> None:
     args = _global_flags_anywhere(list(sys.argv[1:] if argv is None else argv))
     try:
-        command = _polish(typer.main.get_command(app))
+        command = _polish(typer.main.get_command(cli))
         result = command.main(args=args, standalone_mode=False, prog_name="plivocb")
     except PlivocbError as exc:
-        from plivocb.inert import markup as escape  # messages quote files and peers: inert
-
         if state.verbose:
             traceback.print_exc()
-        err_console().print(
-            f"[bold red]Error:[/] {escape(exc.message)}",
-            markup=True,
-            highlight=False,
-            soft_wrap=True,
-        )
-        if exc.hint:
-            err_console().print(f"  hint: {escape(exc.hint)}", highlight=False, soft_wrap=True)
+        _print_error(exc.message, exc.hint)
         sys.exit(int(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
         if args[:1] == ["listen"]:  # before listen took over Ctrl-C: nothing started yet
@@ -144,10 +166,18 @@ def _run(argv: list[str] | None) -> None:
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
         # Click's usage errors (typer vendors click in recent releases, so match by shape).
-        show = getattr(exc, "show", None)
-        if show is None or not hasattr(exc, "exit_code"):
+        if not hasattr(exc, "show") or not hasattr(exc, "format_message"):
             raise
-        show()
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `plivocb fixtures`: the help
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        # Typer/click's own checks (choices, ranges, unknown options) read like ours: one
+        # line and a hint, not click's usage block.
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "plivocb"
+        # recent Typer words a choice error "Value error, 'x' is not one of …"
+        message = " ".join(exc.format_message().replace(": Value error, ", ": ").split())
+        _print_error(message, f"{command} --help lists the options and the values they take")
         sys.exit(int(ExitCode.USAGE))
     if result == ExitCode.INTERRUPTED and args[:1] == ["listen"]:
         # Typer turns a Ctrl-C that lands before listen took over the signals into 130

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from plivocb import defaults
 from plivocb.environment import Environment
 from plivocb.errors import UsageError
 
@@ -52,6 +53,21 @@ def parse_assignments(items: list[str], option: str) -> dict[str, str]:
             )
         result[key] = value
     return result
+
+
+def _more_than_zero(value: float | None) -> float | None:
+    """Typer's `min=` includes the bound: options that must be positive say so here."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value:g} is not in the range x>0.")
+    return value
+
+
+def positive_option(default: float, *flags: str, help: str, **kwargs: Any) -> Any:
+    """A number of seconds, bytes… that must be more than 0 (shown as [x>0] in --help)."""
+    return typer.Option(default, *flags, callback=_more_than_zero, help=f"{help} [x>0]", **kwargs)
+
+
+PORT_RANGE: dict[str, Any] = {"min": 0, "max": defaults.PORT_MAX}  # 0: any free port
 
 
 def env_option(flag: str, envvar: str, help: str) -> Any:

@@ -9,7 +9,14 @@ from typing import Any
 
 import typer
 
-from plivocb.cli.common import out_console, parse_assignments, require_output_dir
+from plivocb import defaults
+from plivocb.choices import STREAM, Direction, Kind, Machine, MessageOutcome, MessageType, NewKind
+from plivocb.cli.common import (
+    out_console,
+    parse_assignments,
+    positive_option,
+    require_output_dir,
+)
 from plivocb.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -19,22 +26,26 @@ app = typer.Typer(
 
 @app.command("new")
 def new(
-    kind: str = typer.Argument(
+    kind: NewKind = typer.Argument(
         ...,
-        help="A callback kind (answer, ring, machine_detection, hangup, digits, input_partial, "
-        "recording, transcription, dial, dial_callback, conference, mpc, stream_status, "
-        "message, message_status), a scenario: call, conversation, or stream (a <Stream> "
-        "WebSocket session with WAV audio).",
+        help="A callback kind, a scenario (call: a whole call, conversation: a message and its "
+        "statuses), or stream (a <Stream> WebSocket session with WAV audio).",
     ),
     frm: str = typer.Option("", "--from", help="Caller / sender number."),
     to: str = typer.Option("", "--to", help="Called / recipient number (voice: or a sip: URI)."),
     set_: list[str] = typer.Option(
         [], "--set", help="FIELD=VALUE override in every generated callback (repeatable)."
     ),
-    count: int = typer.Option(1, "--count", help="How many calls / messages to generate."),
-    out: Path = typer.Option(Path("fixtures/generated"), "--out", help="Directory to write to."),
-    direction: str = typer.Option("inbound", "--direction", help="Voice: inbound or outbound."),
-    message_type: str = typer.Option("sms", "--type", help="Messages: sms, mms or whatsapp."),
+    count: int = typer.Option(
+        defaults.COUNT, "--count", min=1, help="How many calls / messages to generate."
+    ),
+    out: Path = typer.Option(defaults.GENERATED_DIR, "--out", help="Directory to write to."),
+    direction: Direction = typer.Option(
+        defaults.DIRECTION, "--direction", help="Voice: the call's direction."
+    ),
+    message_type: MessageType = typer.Option(
+        defaults.MESSAGE_TYPE, "--type", help="Messages: the message type."
+    ),
     digits: str = typer.Option(
         "", "--digits", help="Voice: digits pressed (adds a GetDigits callback to `call`)."
     ),
@@ -42,33 +53,38 @@ def new(
         "", "--speech", help="Voice: what the caller said (a GetInput speech result)."
     ),
     record: bool = typer.Option(False, "--record", help="`call`: add a recording callback."),
-    talk: int = typer.Option(42, "--talk", help="Voice: seconds the call lasts once answered."),
+    talk: int = typer.Option(
+        defaults.TALK_SECONDS, "--talk", help="Voice: seconds the call lasts once answered."
+    ),
     cause: int = typer.Option(
-        4000,
+        defaults.HANGUP_CAUSE,
         "--cause",
         help="Voice: HangupCauseCode (Plivo's table); it decides whether the call was answered.",
     ),
-    amd: str = typer.Option(
-        "", "--amd", help="Voice: machine detection on the (outbound) call: human or machine."
+    amd: Machine | None = typer.Option(
+        None, "--amd", help="Voice: machine detection on the (outbound) call: who answered."
     ),
     sip_header: list[str] = typer.Option(
         [], "--sip-header", help="NAME=VALUE sent on every callback of the call as X-PH-NAME."
     ),
-    status: str = typer.Option(
-        "delivered",
-        "--status",
-        help="Messages: the final delivery status (delivered, sent, undelivered, failed, read).",
+    status: MessageOutcome = typer.Option(
+        defaults.MESSAGE_OUTCOME, "--status", help="Messages: the final delivery status."
     ),
     tz: str = typer.Option(
-        "UTC", "--tz", help="The account's time zone for StartTime/AnswerTime/EndTime."
+        defaults.TIME_ZONE, "--tz", help="The account's time zone for StartTime/AnswerTime/EndTime."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible UUIDs."),
     at: str | None = typer.Option(
         None, "--at", help="ISO time the first callback arrives (default: now)."
     ),
-    seconds: float = typer.Option(2.0, "--seconds", help="`stream`: seconds of caller audio."),
+    seconds: float = positive_option(
+        defaults.STREAM_SECONDS,
+        "--seconds",
+        max=defaults.STREAM_SECONDS_MAX,
+        help="`stream`: seconds of caller audio.",
+    ),
     content_type: str = typer.Option(
-        "audio/x-mulaw;rate=8000",
+        defaults.STREAM_CONTENT_TYPE,
         "--content-type",
         help="`stream`: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 or audio/x-l16;rate=16000.",
     ),
@@ -82,42 +98,30 @@ def new(
     from plivocb.fields import HANGUP_CAUSES
     from plivocb.fixture.store import save
     from plivocb.generate import Generator, to_fixture
-    from plivocb.scenarios import MESSAGE_OUTCOMES, SCENARIOS, Spec, scenario
+    from plivocb.scenarios import Spec, scenario
 
     require_output_dir(out, "--out")  # a directory (created if missing), never a file
-    if kind == "stream":
-        _new_stream(out, count, seconds, content_type, digits or "5", seed, at)
+    if kind == STREAM:
+        _new_stream(out, count, seconds, content_type, digits or defaults.STREAM_DIGITS, seed, at)
         return
-    if kind not in SCENARIOS:
-        raise UsageError(f"unknown kind {kind!r}", f"choose one of: {', '.join(SCENARIOS)}, stream")
-    if direction not in ("inbound", "outbound"):
-        raise UsageError(f"--direction must be inbound or outbound, got {direction!r}")
-    if message_type not in ("sms", "mms", "whatsapp"):
-        raise UsageError(f"--type must be sms, mms or whatsapp, got {message_type!r}")
     if cause not in HANGUP_CAUSES:
         raise UsageError(
             f"--cause {cause} is not in Plivo's hangup cause table",
             "e.g. 4000 (Normal Hangup), 3010 (Busy Line), 3000 (No Answer)",
         )
-    if amd not in ("", "human", "machine"):
-        raise UsageError(f"--amd must be human or machine, got {amd!r}")
-    if status not in MESSAGE_OUTCOMES:
-        raise UsageError(f"--status must be one of {', '.join(MESSAGE_OUTCOMES)}, got {status!r}")
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
             f"--tz: {tz!r} is not a time zone", "use an IANA name, e.g. America/New_York"
         ) from None
-    if count < 1:
-        raise UsageError("--count must be at least 1")
     start = _parse_at(at) if at else datetime.now(UTC)
     overrides = parse_assignments(set_, "--set")
     headers = parse_assignments(sip_header, "--sip-header")
     gen = Generator(rng=random.Random(seed), now=start, tz=zone)
     spec = Spec(
-        kind, direction, message_type, frm, to, digits, record, talk, cause, speech, amd,
-        headers, status,
+        kind.value, direction.value, message_type.value, frm, to, digits, record, talk, cause,
+        speech, amd.value if amd else "", headers, status.value,
     )  # fmt: skip
     events = []
     for i in range(count):
@@ -154,10 +158,6 @@ def _new_stream(
             f"--content-type {content_type!r} is not one Plivo streams",
             f"choose one of: {', '.join(STREAM_CONTENT_TYPES)}",
         )
-    if not 0 < seconds <= 600:
-        raise UsageError("--seconds must be more than 0 and at most 600")
-    if count < 1:
-        raise UsageError("--count must be at least 1")
     if any(d not in "0123456789*#" for d in digits):
         raise UsageError(f"--digits {digits!r}: use 0-9, * and #")
     start = _parse_at(at) if at else datetime.now(UTC)
@@ -165,6 +165,10 @@ def _new_stream(
     for i in range(count):
         path = write_session(out, start + timedelta(minutes=i), fmt, seconds, digits, rng)
         print(path)
+
+
+def _or_default(paths: list[str] | None) -> list[str]:
+    return paths or [str(defaults.FIXTURES_DIR)]
 
 
 def _parse_at(text: str) -> datetime:
@@ -181,8 +185,10 @@ def _parse_at(text: str) -> datetime:
 
 @app.command("ls")
 def ls(
-    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
-    kind: list[str] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
+    path: list[str] = typer.Argument(
+        None, help=f"Files, directories or globs (default: {defaults.FIXTURES_DIR})."
+    ),
+    kind: list[Kind] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
     call: str | None = typer.Option(
         None, "--call", help="Only callbacks of this Call/Message UUID (or its first characters)."
     ),
@@ -196,24 +202,22 @@ def ls(
     from rich.table import Table
     from rich.text import Text
 
-    from plivocb.callbacks import KINDS, first, group_uuid
+    from plivocb.callbacks import first, group_uuid
     from plivocb.errors import FixtureError
     from plivocb.fixture.store import iter_paths, load
     from plivocb.inert import json_safe, visible
 
-    for name in kind:
-        if name not in (*KINDS, "stream"):
-            raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(KINDS)}")
+    kinds = {k.value for k in kind}
     listed: list[tuple[datetime, dict[str, Any]]] = []
     broken: list[dict[str, Any]] = []
-    for p in iter_paths(path or ["fixtures"]):
+    for p in iter_paths(_or_default(path)):
         try:
             fx = load(p)
         except FixtureError as exc:
             broken.append({"file": str(p), "broken": exc.problem})
             continue
         ident = group_uuid(fx.params)
-        if (kind and fx.kind not in kind) or (call and not ident.startswith(call)):
+        if (kinds and fx.kind not in kinds) or (call and not ident.startswith(call)):
             continue
         listed.append(
             (
@@ -365,7 +369,9 @@ def _show_stream(file: Path, console: Any) -> None:
 
 @app.command("validate")
 def validate(
-    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+    path: list[str] = typer.Argument(
+        None, help=f"Files, directories or globs (default: {defaults.FIXTURES_DIR})."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too."),
 ) -> None:
     """Check fixtures: format and Plivo fields. Errors exit 1; warnings print and pass."""
@@ -375,7 +381,7 @@ def validate(
     from plivocb.inert import visible
 
     files = bad = warned = 0
-    for p, problems in check_files(iter_paths(path or ["fixtures"])):
+    for p, problems in check_files(iter_paths(_or_default(path))):
         files += 1
         errors = [x for x in problems if x.severity == ERROR]
         if errors or (strict and problems):
@@ -387,7 +393,7 @@ def validate(
             for problem in problems:
                 print(f"  - {visible(str(problem))}")
     if files == 0:
-        raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
+        raise UsageError(f"no fixtures found in {' '.join(_or_default(path))}")
     print(
         f"{files} fixtures checked, {bad} with problems"
         + (f", {warned} with warnings only" if warned else "")
@@ -397,7 +403,9 @@ def validate(
 
 @app.command("redact")
 def redact(
-    path: list[str] = typer.Argument(None, help="Files, directories or globs (default: fixtures)."),
+    path: list[str] = typer.Argument(
+        None, help=f"Files, directories or globs (default: {defaults.FIXTURES_DIR})."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Redact files already marked as redacted again."
     ),
@@ -406,9 +414,9 @@ def redact(
     from plivocb.fixture.store import iter_paths
     from plivocb.redact import redact_files
 
-    files = list(iter_paths(path or ["fixtures"]))
+    files = list(iter_paths(_or_default(path)))
     if not files:
-        raise UsageError(f"no fixtures found in {' '.join(path or ['fixtures'])}")
+        raise UsageError(f"no fixtures found in {' '.join(_or_default(path))}")
     done, skipped = redact_files(files, force=force)
     print(
         f"redacted {done} fixtures"

@@ -5,18 +5,21 @@ from __future__ import annotations
 import typer
 
 from plivocb import defaults
-from plivocb.cli.common import env_option, require_http_url
-from plivocb.errors import UsageError
+from plivocb.cli.common import PORT_RANGE, env_option, positive_option, require_http_url
 
 
 def register(app: typer.Typer) -> None:
     @app.command("inspect")
     def inspect(
         paths: list[str] = typer.Argument(
-            None, help="Fixture files, directories or globs [default: fixtures/recorded]."
+            None, help=f"Fixture files, directories or globs [default: {defaults.RECORDED_DIR}]."
         ),
         port: int = typer.Option(
-            4040, "--port", "-p", help="Inspector port on 127.0.0.1 (next free if taken; 0: any)."
+            defaults.INSPECT_PORT,
+            "--port",
+            "-p",
+            **PORT_RANGE,
+            help="Inspector port on 127.0.0.1 (next free if taken; 0: any).",
         ),
         to: str | None = typer.Option(
             None, "--to", help="Default replay target base URL (the page can type another)."
@@ -24,7 +27,7 @@ def register(app: typer.Typer) -> None:
         auth_token: str | None = env_option(
             "--auth-token", "PLIVO_AUTH_TOKEN", "Plivo auth token to re-sign replays."
         ),
-        timeout: float = typer.Option(
+        timeout: float = positive_option(
             defaults.INSPECT_REPLAY_TIMEOUT, "--timeout", help="Seconds to wait for a replay."
         ),
     ) -> None:
@@ -34,10 +37,6 @@ def register(app: typer.Typer) -> None:
         from plivocb.inspector.run import serve_fixtures
 
         require_http_url(to, "--to")
-        if not 0 <= port <= 65535:
-            raise UsageError(f"--port must be 0-65535, got {port}")
-        if timeout <= 0:
-            raise UsageError("--timeout must be positive")
         asyncio.run(
             serve_fixtures(
                 paths or [str(defaults.RECORDED_DIR)], port, to, auth_token or None, timeout

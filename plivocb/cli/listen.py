@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from plivocb import defaults
-from plivocb.cli.common import env, env_option, require_http_url, require_output_dir
+from plivocb.choices import Tunnel
+from plivocb.cli.common import (
+    PORT_RANGE,
+    env,
+    env_option,
+    positive_option,
+    require_http_url,
+    require_output_dir,
+)
 from plivocb.errors import ExitCode, UsageError
 
 
@@ -31,7 +39,7 @@ def register(app: typer.Typer) -> None:
     @app.command("listen")
     def listen(
         port: int = typer.Option(
-            defaults.PORT, "--port", "-p", help="Local port (0 picks a free one)."
+            defaults.PORT, "--port", "-p", **PORT_RANGE, help="Local port (0 picks a free one)."
         ),
         host: str = typer.Option(defaults.HOST, "--host", help="Local address to bind."),
         out: Path = typer.Option(
@@ -40,10 +48,12 @@ def register(app: typer.Typer) -> None:
         forward_to: str | None = typer.Option(
             None, "--forward-to", help="Relay callbacks to your app at this base URL."
         ),
-        forward_timeout: float = typer.Option(
+        forward_timeout: float = positive_option(
             defaults.FORWARD_TIMEOUT, "--forward-timeout", help="Seconds to wait for your app."
         ),
-        tunnel: str = typer.Option(defaults.TUNNEL, "--tunnel", help="ngrok or none."),
+        tunnel: Tunnel = typer.Option(
+            defaults.TUNNEL, "--tunnel", help="ngrok, or none (local, or your --public-url)."
+        ),
         public_url: str | None = typer.Option(
             None, "--public-url", help="Use this existing public URL (no ngrok)."
         ),
@@ -84,17 +94,20 @@ def register(app: typer.Typer) -> None:
         max_body: int = typer.Option(
             defaults.MAX_BODY,
             "--max-body",
+            min=1,
             help="Largest body accepted, in bytes (larger get 413).",
         ),
         inspect_port: int = typer.Option(
             defaults.INSPECT_PORT,
             "--inspect-port",
+            **PORT_RANGE,
             help="Web inspector port on 127.0.0.1 (next free if taken).",
         ),
         no_inspect: bool = typer.Option(False, "--no-inspect", help="Do not serve the inspector."),
         max_connections: int = typer.Option(
             defaults.MAX_CONNECTIONS,
             "--max-connections",
+            min=0,
             help="Open connections kept at most (0: just below the fd limit); idle ones go first.",
         ),
         ignore_path: list[str] = typer.Option(
@@ -113,14 +126,9 @@ def register(app: typer.Typer) -> None:
         from plivocb.display import LineDisplay, LiveDisplay
         from plivocb.listen import ListenOptions, run
 
-        if tunnel not in ("ngrok", "none"):
-            raise UsageError(f"--tunnel must be 'ngrok' or 'none', got {tunnel!r}")
-        checks.check_port(port)
         require_http_url(forward_to, "--forward-to")
         checks.check_public_url(public_url)
-        if forward_timeout <= 0:
-            raise UsageError("--forward-timeout must be positive", "e.g. --forward-timeout 10")
-        if domain and (tunnel == "none" or public_url):
+        if domain and (tunnel == Tunnel.NONE or public_url):
             raise UsageError(
                 "--domain names a reserved ngrok domain; it needs the ngrok tunnel",
                 "drop --tunnel none / --public-url, or drop --domain",
@@ -140,12 +148,6 @@ def register(app: typer.Typer) -> None:
 
             credentials(auth_id, auth_token)
             checks.check_app_public_url(app_id, tunnel, public_url)
-        if max_body <= 0:
-            raise UsageError("--max-body must be positive")
-        if not 0 <= inspect_port <= 65535:
-            raise UsageError(f"--inspect-port must be 0-65535, got {inspect_port}")
-        if max_connections < 0:
-            raise UsageError("--max-connections must be 0 (automatic) or positive")
         answer = _answer_xml(answer_xml) or DEFAULT_ANSWER_XML
         require_output_dir(out, "--out")  # last: the only check that creates something
         opts = ListenOptions(
@@ -154,7 +156,7 @@ def register(app: typer.Typer) -> None:
             out=out,
             forward_to=forward_to,
             forward_timeout=forward_timeout,
-            tunnel=tunnel,
+            tunnel=tunnel.value,
             public_url=public_url,
             auth_token=auth_token or None,
             strict=strict,

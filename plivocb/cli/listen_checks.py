@@ -14,16 +14,6 @@ from plivocb.cli.common import env
 from plivocb.environment import DEFAULT_PLIVO_API_URL
 from plivocb.errors import UsageError
 
-PORT_RANGE = (0, 65535)
-
-
-def check_port(port: int) -> None:
-    low, high = PORT_RANGE
-    if not low <= port <= high:
-        raise UsageError(
-            f"--port must be between {low} and {high}, got {port}", "use --port 0 for a free port"
-        )
-
 
 def check_public_url(url: str | None) -> None:
     """An absolute http(s) base URL: Plivo calls it plus a path, so no query or fragment."""

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from plivocb import defaults
+from plivocb.choices import Kind, Timing
 from plivocb.cli.common import (
     env,
     env_option,
     parse_assignments,
+    positive_option,
     require_http_url,
     require_output_file,
 )
@@ -43,7 +45,9 @@ def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay(
         paths: list[str] = typer.Argument(
-            None, help="Fixture files, directories or globs (default: fixtures/recorded)."
+            None,
+            help=f"Fixture files, directories or globs (default: {defaults.RECORDED_DIR}).",
+            show_default=False,
         ),
         to: str | None = typer.Option(
             None,
@@ -67,7 +71,7 @@ def register(app: typer.Typer) -> None:
         no_sign: bool = typer.Option(
             False, "--no-sign", help="Send the recorded headers untouched."
         ),
-        kind: list[str] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
+        kind: list[Kind] = typer.Option([], "--kind", help="Only this kind (repeatable)."),
         call: str | None = typer.Option(
             None, "--call", help="Only callbacks of this Call/Message UUID."
         ),
@@ -77,18 +81,19 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(
             defaults.CONCURRENCY,
             "--concurrency",
+            min=1,
             help="Calls replayed at once (each call stays in order).",
         ),
-        timing: str | None = typer.Option(
+        timing: Timing | None = typer.Option(
             None,
             "--timing",
-            help="fast, or recorded (keep the recorded gaps). Default: fast for callbacks, "
-            "recorded for stream fixtures.",
+            help=f"{Timing.FAST}, or {Timing.RECORDED} (keep the recorded gaps). Default: "
+            f"{defaults.TIMING} for callbacks, {defaults.STREAM_TIMING} for stream fixtures.",
         ),
-        speed: float = typer.Option(
+        speed: float = positive_option(
             defaults.SPEED, "--speed", help="With --timing recorded: 2 plays twice as fast."
         ),
-        timeout: float = typer.Option(
+        timeout: float = positive_option(
             defaults.REPLAY_TIMEOUT,
             "--timeout",
             help="Seconds per request: connect, send, read and check.",
@@ -96,10 +101,13 @@ def register(app: typer.Typer) -> None:
         max_response: int = typer.Option(
             defaults.MAX_RESPONSE,
             "--max-response",
+            min=1,
             help="Response bytes read at most (after decompression); more fails the check.",
         ),
         expect_status: str = typer.Option(
-            "2xx", "--expect-status", help="Accepted statuses, e.g. 2xx or 200,204."
+            defaults.EXPECT_STATUS,
+            "--expect-status",
+            help="Accepted statuses, e.g. 2xx or 200,204.",
         ),
         check_xml: bool = typer.Option(
             True,
@@ -136,14 +144,14 @@ def register(app: typer.Typer) -> None:
             False, "--json", help="One JSON result per line and a final summary object."
         ),
         fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first failure."),
-        first_response_ms: float = typer.Option(
-            3000.0,
+        first_response_ms: float = positive_option(
+            defaults.FIRST_RESPONSE_MS,
             "--first-response-ms",
             help="Streams: the app must answer the first caller audio within this many ms "
             "(when the recorded session had a reply).",
         ),
         stream_out: Path = typer.Option(
-            Path("replayed-streams"),
+            defaults.REPLAYED_STREAMS_DIR,
             "--stream-out",
             help="Streams: record each replayed session (what the app sent back) here.",
         ),
@@ -151,7 +159,6 @@ def register(app: typer.Typer) -> None:
         """Replay recorded callbacks against your app, re-signed, with checks for CI."""
         import asyncio
 
-        from plivocb.callbacks import KINDS
         from plivocb.fixture.store import iter_paths
         from plivocb.replay import NoTargetError, ReplayOptions, run
         from plivocb.replay_output import (
@@ -165,7 +172,7 @@ def register(app: typer.Typer) -> None:
         from plivocb.timeouts import option_budget
 
         routes = parse_assignments(route, "--route")
-        kinds = (*KINDS, "stream")
+        kinds = tuple(k.value for k in Kind)
         budgets = {}
         for name, given in list(routes.items()):
             url, budgets[name] = option_budget(given, f"--route {name}")
@@ -181,21 +188,10 @@ def register(app: typer.Typer) -> None:
                 "no target: where should the callbacks go?",
                 "pass --to http://127.0.0.1:PORT (or --route KIND=URL)",
             )
-        for name in kind:
-            if name not in kinds:
-                raise UsageError(f"--kind: unknown kind {name!r}", f"kinds: {', '.join(kinds)}")
         if main_auth_token and not auth_token:
             raise UsageError(
                 "--main-auth-token signs the -Ma- headers next to --auth-token's",
                 "set PLIVO_AUTH_TOKEN (the subaccount's token) too",
-            )
-        if timing not in (None, "fast", "recorded"):
-            raise UsageError(f"--timing must be 'fast' or 'recorded', got {timing!r}")
-        if max_response < 1:
-            raise UsageError("--max-response must be positive (bytes)")
-        if concurrency < 1 or speed <= 0 or timeout <= 0 or first_response_ms <= 0:
-            raise UsageError(
-                "--concurrency, --speed, --timeout and --first-response-ms must be positive"
             )
         if compare and update_baseline:
             raise UsageError(
@@ -211,12 +207,12 @@ def register(app: typer.Typer) -> None:
             auth_token=auth_token or None,
             main_auth_token=main_auth_token or None,
             sign=not no_sign,
-            kinds=set(kind),
+            kinds={k.value for k in kind},
             call=call,
             overrides=parse_assignments(set_, "--set"),
             concurrency=concurrency,
-            timing=timing or "fast",
-            stream_timing=timing or "recorded",
+            timing=timing.value if timing else defaults.TIMING,
+            stream_timing=timing.value if timing else defaults.STREAM_TIMING,
             first_response_ms=first_response_ms,
             stream_out=stream_out,
             speed=speed,

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from plivocb.cli.common import env, env_option, require_http_url, require_output_file
+from plivocb import defaults
+from plivocb.choices import Direction, HttpMethod, Machine, MessageType, ReplyFate
+from plivocb.cli.common import (
+    env,
+    env_option,
+    positive_option,
+    require_http_url,
+    require_output_file,
+)
 from plivocb.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -52,12 +60,17 @@ def call(
     fallback_url: str | None = typer.Option(
         None, "--fallback-url", help="Requested when the answer URL fails."
     ),
-    method: str = typer.Option(
-        "POST", "--method", help="Method for the answer, fallback and hangup URLs."
+    method: HttpMethod = typer.Option(
+        defaults.METHOD,
+        "--method",
+        case_sensitive=False,
+        help="Method for the answer, fallback and hangup URLs.",
     ),
     frm: str = typer.Option("", "--from", help="Caller number (default: a generated one)."),
     to: str = typer.Option("", "--to", help="Called number (default: a generated one)."),
-    direction: str = typer.Option("inbound", "--direction", help="inbound or outbound."),
+    direction: Direction = typer.Option(
+        defaults.DIRECTION, "--direction", help="The call's direction."
+    ),
     inputs: list[str] = typer.Option(
         [],
         "--input",
@@ -77,11 +90,14 @@ def call(
         metavar="SECONDS[:TEXT]",
         help="Seconds the caller speaks at each <Record>, optional transcription (repeatable).",
     ),
-    machine: str | None = typer.Option(
-        None, "--machine", help="human or machine: machine detection (outbound calls)."
+    machine: Machine | None = typer.Option(
+        None, "--machine", help="Who answers, as machine detection reports (outbound calls)."
     ),
-    max_duration: float = typer.Option(
-        14400.0, "--max-duration", metavar="SECONDS", help="Hang up (6000) after this call time."
+    max_duration: float = positive_option(
+        defaults.MAX_DURATION,
+        "--max-duration",
+        metavar="SECONDS",
+        help="Hang up (6000) after this call time.",
     ),
     realtime: bool = typer.Option(
         False, "--realtime", help="Wait for real instead of on the virtual clock."
@@ -101,7 +117,7 @@ def call(
         "(default: 2 s of silence).",
     ),
     stream_out: Path = typer.Option(
-        Path("fixtures/simulated"),
+        defaults.SIMULATED_STREAMS_DIR,
         "--stream-out",
         help="<Stream>: record each session here; its .app.wav is what your app played.",
     ),
@@ -127,14 +143,14 @@ def call(
         answer_url=answer_url,
         hangup_url=hangup_url,
         fallback_url=fallback_url,
-        method=method.upper(),
+        method=method.value,
         frm=frm,
         to=to,
-        direction=direction,
+        direction=direction.value,
         inputs=[CallerInput.parse(i) for i in inputs],
         dials=[DialOutcome.parse(d) for d in dials],
         records=[RecordTake.parse(r) for r in records],
-        machine=machine,
+        machine=machine.value if machine else None,
         max_duration=max_duration,
         realtime=realtime,
         auth_token=auth_token or DEFAULT_TOKEN,
@@ -152,14 +168,16 @@ def call(
 @app.command("message")
 def message(
     message_url: str = typer.Option(..., "--message-url", help="Your app's message URL."),
-    method: str = typer.Option("POST", "--method", help="Method for the message URL."),
+    method: HttpMethod = typer.Option(
+        defaults.METHOD, "--method", case_sensitive=False, help="Method for the message URL."
+    ),
     frm: str = typer.Option("", "--from", help="Sender number (default: a generated one)."),
     to: str = typer.Option("", "--to", help="Your Plivo number (default: a generated one)."),
     text: str = typer.Option("", "--text", help="Message text (default: a sample text)."),
-    type_: str = typer.Option("sms", "--type", help="sms, mms or whatsapp."),
+    type_: MessageType = typer.Option(defaults.MESSAGE_TYPE, "--type", help="The message type."),
     media: list[str] = typer.Option([], "--media", help="Media URL (mms/whatsapp, repeatable)."),
-    status: str = typer.Option(
-        "delivered", "--status", help="Fate of each reply: delivered, undelivered or failed."
+    status: ReplyFate = typer.Option(
+        defaults.REPLY_FATE, "--status", help="What becomes of each reply the app sends."
     ),
     auth_token: str | None = env_option("--auth-token", "PLIVO_AUTH_TOKEN", TOKEN_HELP),
     out: Path | None = typer.Option(
@@ -182,13 +200,13 @@ def message(
         require_output_file(junit, "--junit")
     opts = MessageOptions(
         message_url=message_url,
-        method=method.upper(),
+        method=method.value,
         frm=frm,
         to=to,
         text=text,
-        type=type_,
+        type=type_.value,
         media=list(media),
-        status=status,
+        status=status.value,
         auth_token=auth_token or DEFAULT_TOKEN,
         out=out,
         seed=seed,

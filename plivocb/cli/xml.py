@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-from plivocb.errors import ExitCode, UsageError
+from plivocb import defaults
+from plivocb.choices import XmlDocument
+from plivocb.errors import ExitCode
 
 app = typer.Typer(help="Check Plivo XML documents.", no_args_is_help=True)
 
@@ -23,8 +25,8 @@ def _read(name: str, limit: int) -> bytes:
 @app.command("check")
 def check(
     files: list[str] = typer.Argument(..., help="XML files to check; - reads stdin."),
-    for_: str = typer.Option(
-        "answer",
+    for_: XmlDocument = typer.Option(
+        defaults.XML_DOCUMENT,
         "--for",
         help="answer: a voice document (answer, action, redirect URLs); "
         "message: a message URL reply (only <Message>).",
@@ -33,11 +35,9 @@ def check(
 ) -> None:
     """Print each problem with its line. Exit 0 valid, 1 problems, 2 unreadable."""
     from plivocb.inert import visible
-    from plivocb.plivoxml import ERROR, MODES, check
+    from plivocb.plivoxml import ERROR, check
     from plivocb.plivoxml.check import MAX_PARSE_BYTES
 
-    if for_ not in MODES:
-        raise UsageError(f"--for must be answer or message, got {for_!r}")
     unreadable = failed = 0
     for name in files:
         shown = "<stdin>" if name == "-" else visible(name)
@@ -47,7 +47,7 @@ def check(
             unreadable += 1
             print(f"{shown}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             continue
-        found = check(body, None, for_)
+        found = check(body, None, for_.value)
         bad = [p for p in found if strict or p.severity == ERROR]
         failed += bool(bad)
         for problem in found:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from plivocb import checks, plivoxml, replay, signature
+from plivocb import checks, defaults, plivoxml, replay, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
 from plivocb.fixture.model import Fixture
@@ -45,7 +45,7 @@ class Target:
 
     default_to: str | None = None
     auth_token: str | None = None
-    timeout: float = 10.0
+    timeout: float = defaults.INSPECT_REPLAY_TIMEOUT
 
 
 def pretty(body: str, content_type: str = "") -> str:

@@ -16,13 +16,14 @@ from typing import Any
 
 from aiohttp import web
 
+from plivocb import defaults
 from plivocb.display import Banner, CallbackEvent
 from plivocb.errors import UsageError
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector, create_app
 from plivocb.inspector.store import Store
 
-DEFAULT_PORT = 4040
+DEFAULT_PORT = defaults.INSPECT_PORT
 BIND_HOST = "127.0.0.1"
 PORT_TRIES = 20
 

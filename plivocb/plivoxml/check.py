@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from plivocb.choices import XmlDocument
 from plivocb.plivoxml.schema import (
     AUTO_INT,
     BOOL,
@@ -31,7 +32,7 @@ from plivocb.plivoxml.tree import Node, XmlSyntaxError, parse_tree
 MAX_XML_BYTES = 100 * 1024  # Plivo: answer documents at most 100 KB (docs/voice/xml/response)
 MAX_PARSE_BYTES = 1 << 20  # we do not parse beyond this: it is far over Plivo's limit anyway
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
-MODES = ("answer", "message")
+MODES = tuple(document.value for document in XmlDocument)
 
 ERROR = "error"
 WARNING = "warning"

@@ -8,16 +8,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from plivocb import defaults
+from plivocb.choices import Direction, HttpMethod, Machine, MessageType, ReplyFate
 from plivocb.errors import UsageError
 from plivocb.fields import HANGUP_CAUSES
 from plivocb.fixture.model import Fixture
 from plivocb.generate import LEGACY_CAUSE
 
 DEFAULT_TOKEN = "plivocb-test-auth-token"  # the pytest plugin's default too
-DEFAULT_MAX_DURATION = 14400.0  # Plivo's default call time limit (Dial timeLimit, MPC maxDuration)
+DEFAULT_MAX_DURATION = defaults.MAX_DURATION
 DIAL_OUTCOMES = ("answered", "busy", "failed", "no-answer", "timeout")
-MESSAGE_STATUSES = ("delivered", "undelivered", "failed")
-MESSAGE_TYPES = ("sms", "mms", "whatsapp")
+MESSAGE_STATUSES = tuple(fate.value for fate in ReplyFate)
+MESSAGE_TYPES = tuple(kind.value for kind in MessageType)
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,10 @@ class CallOptions:
     answer_url: str
     hangup_url: str | None = None  # None: the answer URL, as on a Plivo Application
     fallback_url: str | None = None
-    method: str = "POST"
+    method: str = defaults.METHOD
     frm: str = ""
     to: str = ""
-    direction: str = "inbound"
+    direction: str = defaults.DIRECTION
     inputs: list[CallerInput] = field(default_factory=list)
     dials: list[DialOutcome] = field(default_factory=list)
     records: list[RecordTake] = field(default_factory=list)
@@ -109,16 +111,16 @@ class CallOptions:
     out: Path | None = None
     seed: int | None = None
     audio: Path | None = None  # <Stream>: the caller's audio (a WAV), default silence
-    stream_out: Path = Path("fixtures/simulated")  # <Stream> sessions and the app's audio
+    stream_out: Path = defaults.SIMULATED_STREAMS_DIR  # <Stream> sessions and the app's audio
 
     def check(self) -> None:
         if self.audio is not None and not self.audio.is_file():
             raise UsageError(f"--audio {self.audio}: no such file", "give a .wav file")
-        if self.method not in ("GET", "POST"):
+        if self.method not in tuple(HttpMethod):
             raise UsageError(f"--method {self.method!r}", "Plivo only uses GET or POST")
-        if self.direction not in ("inbound", "outbound"):
+        if self.direction not in tuple(Direction):
             raise UsageError(f"--direction {self.direction!r}", "use inbound or outbound")
-        if self.machine is not None and self.machine not in ("human", "machine"):
+        if self.machine is not None and self.machine not in tuple(Machine):
             raise UsageError(f"--machine {self.machine!r}", "use human or machine")
         if self.machine is not None and self.direction != "outbound":
             raise UsageError(
@@ -132,19 +134,19 @@ class CallOptions:
 @dataclass
 class MessageOptions:
     message_url: str
-    method: str = "POST"
+    method: str = defaults.METHOD
     frm: str = ""
     to: str = ""
     text: str = ""
-    type: str = "sms"
+    type: str = defaults.MESSAGE_TYPE
     media: list[str] = field(default_factory=list)
-    status: str = "delivered"
+    status: str = defaults.REPLY_FATE
     auth_token: str = DEFAULT_TOKEN
     out: Path | None = None
     seed: int | None = None
 
     def check(self) -> None:
-        if self.method not in ("GET", "POST"):
+        if self.method not in tuple(HttpMethod):
             raise UsageError(f"--method {self.method!r}", "Plivo only uses GET or POST")
         if self.type not in MESSAGE_TYPES:
             raise UsageError(f"--type {self.type!r}", "use sms, mms or whatsapp")

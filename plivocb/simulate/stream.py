@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from plivocb import defaults
+
 
 @dataclass(frozen=True)
 class StreamRequest:
@@ -29,7 +31,7 @@ class StreamRequest:
     call_params: dict[str, str] = field(default_factory=dict)
     auth_token: str = ""
     audio: Path | None = None  # --audio FILE.wav: what the caller says (default: silence)
-    out: Path = Path("fixtures/simulated")  # where the session and the app's audio are written
+    out: Path = defaults.SIMULATED_STREAMS_DIR  # where the session and the app's audio are written
     realtime: bool = False  # 20 ms frames at real pace (default: as fast as the app reads)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import WSMsgType
 
-from plivocb import signature
+from plivocb import defaults, signature
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
 from plivocb.streams import audio, protocol
@@ -49,7 +49,7 @@ class SessionSpec:
     account_id: str = "MAXXXXXXXXXXXXXXXXXX"
     bidirectional: bool = True
     audio: Path | None = None
-    out: Path = Path("fixtures/simulated")
+    out: Path = defaults.SIMULATED_STREAMS_DIR
     realtime: bool = False
 
 
