@@ -195,7 +195,10 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     [
         (["--strict"], "--strict needs an auth token"),
         (["--forward-to", "localhost:5000"], "--forward-to must be an http(s) URL"),
-        (["--tunnel", "carrier-pigeon"], "'--tunnel': 'carrier-pigeon' is not one of 'ngrok', 'none'"),
+        (
+            ["--tunnel", "carrier-pigeon"],
+            "'--tunnel': 'carrier-pigeon' is not one of 'ngrok', 'none'",
+        ),
         (
             ["--tunnel", "none", "--domain", "me.ngrok.app"],
             "--domain names a reserved ngrok domain",
