@@ -131,7 +131,8 @@ def live_layout(rows: list[dict[str, str]], width: int) -> dict[str, int]:
 class LiveDisplay:
     """A rich Live view: URLs and counters on top, a bounded table of recent callbacks."""
 
-    def __init__(self, rows: int = 15) -> None:
+    def __init__(self, rows: int = 15, console: Any = None) -> None:
+        self.console = console  # the CLI environment's (None: rich's global console)
         self.events: deque[CallbackEvent] = deque(maxlen=rows)
         self.streams: dict[str, StreamEvent] = {}  # one row per session, latest state
         self.stream_rows = 5
@@ -192,7 +193,7 @@ class LiveDisplay:
         from rich.live import Live
 
         self.banner = banner
-        self.live = Live(self, refresh_per_second=4, transient=False)
+        self.live = Live(self, console=self.console, refresh_per_second=4, transient=False)
         self.live.start()
 
     def publish(self, event: CallbackEvent) -> None:

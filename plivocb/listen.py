@@ -29,6 +29,7 @@ from plivocb.catcher import (
 )
 from plivocb.display import Banner, Display
 from plivocb.environment import (
+    DEFAULT_API_TIMEOUT,
     DEFAULT_NGROK_STARTUP_TIMEOUT,
     DEFAULT_PLIVO_API_URL,
     DEFAULT_RETRY_BACKOFF,
@@ -71,6 +72,7 @@ class ListenOptions:
     plivo_api_url: str = DEFAULT_PLIVO_API_URL
     ngrok_startup_timeout: int = DEFAULT_NGROK_STARTUP_TIMEOUT
     retry_backoff: float = DEFAULT_RETRY_BACKOFF
+    api_timeout: float = DEFAULT_API_TIMEOUT
     handle_signals: bool = True  # SIGINT/SIGTERM set `stop` (only possible in the main thread)
 
 
@@ -282,7 +284,13 @@ async def _serve(
         if opts.app_id:
             auth_id, token = credentials(opts.auth_id, opts.auth_token)
             await prove_reachable(app, config.public_base)
-            api = PlivoApi(auth_id, token, opts.plivo_api_url, backoff=opts.retry_backoff)
+            api = PlivoApi(
+                auth_id,
+                token,
+                opts.plivo_api_url,
+                backoff=opts.retry_backoff,
+                total=opts.api_timeout,
+            )
             pointer = AppPointer(api, opts.app_id)
             saved = await pointer.point(config.public_base)
             config.budgets = budgets(saved.original)

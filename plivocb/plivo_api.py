@@ -1,7 +1,8 @@
 """A small client for Plivo's Application REST API: read an app, update only given fields.
 
-The base URL comes from `plivocb.environment.Environment.plivo_api_url` (PLIVOCB_PLIVO_API_URL
-for the command; tests point it at a local stand-in of the API); real use needs no setting.
+The base URL, retry backoff and time limit come from `plivocb.environment.Environment`
+(PLIVOCB_PLIVO_API_URL and PLIVOCB_API_TIMEOUT for the command; tests point the URL at a local
+stand-in of the API); real use needs no setting.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 from typing import Any
 
 import aiohttp
 
-from plivocb.environment import DEFAULT_PLIVO_API_URL, DEFAULT_RETRY_BACKOFF
-from plivocb.errors import ExitCode, PlivocbError, ServiceError
+from plivocb.environment import DEFAULT_API_TIMEOUT, DEFAULT_PLIVO_API_URL, DEFAULT_RETRY_BACKOFF
+from plivocb.errors import ExitCode, ServiceError
 from plivocb.form import decode_text
 
 DEFAULT_API = DEFAULT_PLIVO_API_URL
@@ -33,26 +33,10 @@ APP_FIELDS = (
 
 MAX_REPLY_BYTES = 1 << 20  # an Application is ~1 KB of JSON
 MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is waited this long at most
-DEFAULT_TOTAL = 30.0  # seconds per API operation, retries included ($PLIVOCB_API_TIMEOUT)
 
 
 class PlivoApiError(ServiceError):
     """Plivo's API refused or could not be reached (exit 3; 2 for credentials and app IDs)."""
-
-
-def total_timeout() -> float:
-    """Seconds one API operation may take, retries included: $PLIVOCB_API_TIMEOUT or 30."""
-    raw = os.environ.get("PLIVOCB_API_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_TOTAL
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 3600:
-        raise PlivocbError(
-            f"PLIVOCB_API_TIMEOUT must be seconds between 0 and 3600, got {raw!r}",
-            "unset it for the default of 30 s",
-        )
-    return value
 
 
 class PlivoApi:
@@ -64,7 +48,7 @@ class PlivoApi:
         retries: int = 3,
         backoff: float = DEFAULT_RETRY_BACKOFF,
         timeout: float = 15.0,
-        total: float | None = None,
+        total: float = DEFAULT_API_TIMEOUT,
     ) -> None:
         self.auth_id = auth_id
         # HTTP Basic auth built by hand: aiohttp 3.14 deprecates BasicAuth (gone in 4.0)
@@ -74,7 +58,7 @@ class PlivoApi:
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
-        self.total = total if total is not None else total_timeout()
+        self.total = total  # seconds per operation, retries included (PLIVOCB_API_TIMEOUT)
 
     def _url(self, app_id: str) -> str:
         return f"{self.base}/v1/Account/{self.auth_id}/Application/{app_id}/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from plivocb.cli.common import env, env_option, out_console
+from plivocb.cli.common import env_option, out_console, plivo_api
 
 app = typer.Typer(
     help="Inspect a Plivo Application, or restore one `listen --app` pointed here.",
@@ -29,10 +29,9 @@ def show(
 
     from plivocb.app_pointer import credentials, describe
     from plivocb.inert import visible
-    from plivocb.plivo_api import PlivoApi
 
     ident, token = credentials(auth_id, auth_token)
-    api = PlivoApi(ident, token, env().plivo_api_url, backoff=env().retry_backoff)
+    api = plivo_api(ident, token)
     data = asyncio.run(api.get_app(app_id))
     rows, verdict = describe(data, app_id, ident)
     table = Table(show_header=False, box=None)
@@ -54,10 +53,9 @@ def restore(
     import asyncio
 
     from plivocb.app_pointer import AppPointer, credentials
-    from plivocb.plivo_api import PlivoApi
 
     ident, token = credentials(auth_id, auth_token)
-    api = PlivoApi(ident, token, env().plivo_api_url, backoff=env().retry_backoff)
+    api = plivo_api(ident, token)
     pointer = AppPointer(api, app_id)
     asyncio.run(pointer.restore())
     print(f"restored Plivo app {app_id}")

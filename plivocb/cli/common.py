@@ -17,6 +17,8 @@ from plivocb.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from plivocb.plivo_api import PlivoApi
+
 
 @dataclass
 class _State:
@@ -40,6 +42,20 @@ def err_console() -> Console:
 
 def out_console() -> Console:
     return state.env.out_console()
+
+
+def plivo_api(auth_id: str, auth_token: str) -> PlivoApi:
+    """A client of Plivo's API as this run's environment sets it up (URL, backoff, time limit)."""
+    from plivocb.plivo_api import PlivoApi
+
+    run = state.env
+    return PlivoApi(
+        auth_id,
+        auth_token,
+        run.plivo_api_url,
+        backoff=run.retry_backoff,
+        total=run.check_api_timeout(),
+    )
 
 
 def parse_assignments(items: list[str], option: str) -> dict[str, str]:

@@ -148,6 +148,7 @@ def register(app: typer.Typer) -> None:
 
             credentials(auth_id, auth_token)
             checks.check_app_public_url(app_id, tunnel, public_url)
+            env().check_api_timeout()
         answer = _answer_xml(answer_xml) or DEFAULT_ANSWER_XML
         require_output_dir(out, "--out")  # last: the only check that creates something
         opts = ListenOptions(
@@ -174,10 +175,15 @@ def register(app: typer.Typer) -> None:
             plivo_api_url=env().plivo_api_url,
             ngrok_startup_timeout=env().ngrok_startup_timeout,
             retry_backoff=env().retry_backoff,
+            api_timeout=env().api_timeout,
             handle_signals=env().handle_signals,
         )
         live = env().live_terminal and not json_lines
-        display = LiveDisplay() if live else LineDisplay(json_lines=json_lines)
+        display = (
+            LiveDisplay(console=env().out_console())
+            if live
+            else LineDisplay(json_lines=json_lines, stream=env().stdout)
+        )
         try:
             warning = checks.forward_warning(forward_to)
             if warning:

@@ -235,12 +235,12 @@ def register(app: typer.Typer) -> None:
         output: ReplayOutput
         expected = None
         if json_lines:
-            output = JsonOutput()
+            output = JsonOutput(env().stdout)
         elif env().stdout_isatty:
             output = RichOutput(env().out_console())
             expected = sum(1 for _ in iter_paths(opts.paths))
         else:
-            output = LineOutput()
+            output = LineOutput(env().stdout)
         if not opts.auth_token and opts.sign:
             print(
                 "note: no auth token, so requests carry their recorded signatures "

@@ -37,8 +37,8 @@ def _output(json_lines: bool) -> TimelineOutput:
     from plivocb.simulate.output import JsonOutput, PlainOutput, RichOutput
 
     if json_lines:
-        return JsonOutput()
-    return RichOutput() if env().stdout_isatty else PlainOutput()
+        return JsonOutput(env().stdout)
+    return RichOutput(env().out_console()) if env().stdout_isatty else PlainOutput(env().stdout)
 
 
 def _finish(transcript: Transcript, output: TimelineOutput, junit: Path | None, suite: str) -> None:

@@ -32,6 +32,8 @@ PURE = (
     "plivocb.redact",
     "plivocb.events",
     "plivocb.results",
+    "plivocb.choices",
+    "plivocb.defaults",
 )
 IMPURE = ("aiohttp", "rich", "typer", "click", "pyngrok")
 ENTRY_POINTS = ("plivocb.__main__",)

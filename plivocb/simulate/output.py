@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from plivocb import inert
 from plivocb.simulate.model import Event, Transcript
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def visible(text: str, limit: int = 400) -> str:
@@ -92,10 +95,11 @@ class RichOutput:
         "note": "dim",
     }
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
+        """`console`: the CLI passes its environment's (streams, width, terminal or not)."""
         from rich.console import Console
 
-        self.console = Console(highlight=False)
+        self.console = console or Console()
 
     def event(self, event: Event) -> None:
         from rich.text import Text
@@ -106,15 +110,17 @@ class RichOutput:
             style = "bold red"
         line.append(f"{_label(event)} ", style=style)
         line.append(_detail(event), style=style)
-        self.console.print(line, soft_wrap=True)
+        self.console.print(line, soft_wrap=True, highlight=False)
 
     def finish(self, transcript: Transcript) -> None:
         from rich.text import Text
 
         for error in transcript.app_errors:
-            self.console.print(Text(f"app error: {visible(error)}", style="bold red"))
+            self.console.print(
+                Text(f"app error: {visible(error)}", style="bold red"), highlight=False
+            )
         style = "bold green" if transcript.ok else "bold red"
-        self.console.print(Text(_result_line(transcript), style=style))
+        self.console.print(Text(_result_line(transcript), style=style), highlight=False)
 
 
 def write_junit(path: Path, transcript: Transcript, suite: str) -> None:
