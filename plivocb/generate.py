@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from plivocb import defaults
 from plivocb.call_outcomes import OUTCOMES, Outcome, outcome
 from plivocb.callbacks import classify
 from plivocb.fields import HANGUP_CAUSES, SMS_ERROR_CODES
@@ -121,7 +122,12 @@ class Generator:
             p["SIP-H-To"] = f"<{p['To']}>;tag={self.rng.randrange(1, 10**8)}"
         return p
 
-    def plan(self, code: int = 4000, talk_seconds: int = 42, start: datetime | None = None) -> Plan:
+    def plan(
+        self,
+        code: int = defaults.HANGUP_CAUSE,
+        talk_seconds: int = defaults.TALK_SECONDS,
+        start: datetime | None = None,
+    ) -> Plan:
         """When the call rang, was answered (or not) and ended, for this hangup cause."""
         result = outcome(code)
         begin = start or self._now()
@@ -159,7 +165,11 @@ class Generator:
         return p
 
     def hangup(
-        self, call: Params, talk_seconds: int = 42, code: int = 4000, plan: Plan | None = None
+        self,
+        call: Params,
+        talk_seconds: int = defaults.TALK_SECONDS,
+        code: int = defaults.HANGUP_CAUSE,
+        plan: Plan | None = None,
     ) -> Params:
         plan = plan or self.plan(code, talk_seconds, self._session_start(call))
         result = plan.outcome

@@ -8,11 +8,17 @@ callback (Plivo requests the answer URL only once the callee answers): ring, the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from plivocb import defaults
 from plivocb.choices import STREAM, MessageOutcome, NewKind
 from plivocb.generate import Generator, Params, Plan
+
+if TYPE_CHECKING:
+    from plivocb.streams.protocol import AudioFormat
 
 # Every callback kind (the catch-all `other` is never generated), then the whole flows; the
 # choices module defines the list (with `stream`, which plivocb.streams.synth generates).
@@ -48,6 +54,58 @@ class Spec:
     amd: str = ""  # "", "human" or "machine": machine detection on the call
     sip_headers: dict[str, str] = field(default_factory=dict)  # sent as X-PH-<Name>
     status: str = defaults.MESSAGE_OUTCOME  # a message's final delivery status
+
+
+@dataclass
+class NewOptions:
+    """Everything `fixtures new` takes, parsed and checked; the defaults are plivocb.defaults'."""
+
+    spec: Spec  # what to generate (spec.what: a SCENARIOS entry, or stream)
+    out: Path = defaults.GENERATED_DIR
+    count: int = defaults.COUNT  # calls / messages / sessions, a minute apart
+    overrides: dict[str, str] = field(default_factory=dict)  # set in every callback's params
+    zone: tzinfo = field(default_factory=lambda: ZoneInfo(defaults.TIME_ZONE))
+    seed: int | None = None  # reproducible UUIDs and numbers
+    start: datetime | None = None  # when the first callback arrives; None: now
+    stream_seconds: float = defaults.STREAM_SECONDS  # stream: seconds of caller audio
+    stream_format: AudioFormat | None = None  # stream: None is defaults.STREAM_CONTENT_TYPE
+
+
+def write_fixtures(opts: NewOptions) -> list[Path]:
+    """Generate and save what `opts` asks for; the files written, in time order."""
+    import random
+
+    from plivocb.callbacks import group_uuid
+    from plivocb.fixture.store import save
+    from plivocb.generate import to_fixture
+
+    start = opts.start or datetime.now(UTC)
+    rng = random.Random(opts.seed)
+    if opts.spec.what == STREAM:
+        from plivocb.streams.protocol import parse_content_type
+        from plivocb.streams.synth import write_session
+
+        fmt = opts.stream_format or parse_content_type(defaults.STREAM_CONTENT_TYPE)
+        assert fmt is not None
+        digits = opts.spec.digits or defaults.STREAM_DIGITS
+        return [
+            write_session(
+                opts.out, start + timedelta(minutes=i), fmt, opts.stream_seconds, digits, rng
+            )
+            for i in range(opts.count)
+        ]
+    gen = Generator(rng=rng, now=start, tz=opts.zone)
+    events = []
+    for i in range(opts.count):
+        gen.now = start + timedelta(minutes=i)
+        for event_kind, params, when in scenario(gen, opts.spec):
+            params.update(opts.overrides)
+            events.append((when, event_kind, params))
+    written: list[Path] = []
+    for when, event_kind, params in sorted(events, key=lambda e: e[0]):  # files in time order
+        fixture = to_fixture(params, event_kind, when)
+        written.append(save(fixture, opts.out, group_uuid(fixture.params)))
+    return written
 
 
 def scenario(gen: Generator, spec: Spec) -> list[Event]:

@@ -192,9 +192,10 @@ def _defaults(*path: str) -> dict[str, Any]:
 def test_every_command_default_is_the_option_objects_default() -> None:
     """What `--help` shows is what the library uses when not told (defaults.py, named once)."""
     from plivocb.inspector.actions import Target
+    from plivocb.inspector.run import InspectOptions
     from plivocb.inspector.serve import DEFAULT_PORT
     from plivocb.replay import ReplayOptions
-    from plivocb.scenarios import Spec
+    from plivocb.scenarios import NewOptions, Spec
     from plivocb.simulate.model import CallOptions, MessageOptions
     from plivocb.simulate.stream import StreamRequest
 
@@ -222,9 +223,15 @@ def test_every_command_default_is_the_option_objects_default() -> None:
         mo.method, mo.type, mo.status,
     )  # fmt: skip
 
-    look = _defaults("inspect")
-    assert look["port"] == DEFAULT_PORT == defaults.INSPECT_PORT
-    assert look["timeout"] == Target().timeout == defaults.INSPECT_REPLAY_TIMEOUT
+    no = NewOptions(spec)
+    assert (new["count"], new["out"], new["seconds"]) == (no.count, no.out, no.stream_seconds)
+    assert new["tz"] == str(no.zone) == defaults.TIME_ZONE
+
+    look, io = _defaults("inspect"), InspectOptions()
+    assert (look["port"], look["timeout"]) == (io.port, io.timeout)
+    assert io.port == DEFAULT_PORT == defaults.INSPECT_PORT
+    assert io.timeout == Target().timeout == defaults.INSPECT_REPLAY_TIMEOUT
+    assert io.paths == [str(defaults.RECORDED_DIR)]
     assert _defaults("xml", "check")["for_"] == defaults.XML_DOCUMENT
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from plivocb.cli.common import (
     require_output_dir,
 )
 from plivocb.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from plivocb.streams.protocol import AudioFormat
 
 app = typer.Typer(
     help="Generate, list, show, validate and redact fixture files.", no_args_is_help=True
@@ -90,67 +93,45 @@ def new(
     ),
 ) -> None:
     """Generate realistic callbacks (a whole `call` or `conversation` too) as fixture files."""
-    import random
-    from datetime import UTC, timedelta
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from plivocb.callbacks import group_uuid
     from plivocb.fields import HANGUP_CAUSES
-    from plivocb.fixture.store import save
-    from plivocb.generate import Generator, to_fixture
-    from plivocb.scenarios import Spec, scenario
+    from plivocb.scenarios import NewOptions, Spec, write_fixtures
 
     require_output_dir(out, "--out")  # a directory (created if missing), never a file
-    if kind == STREAM:
-        _new_stream(out, count, seconds, content_type, digits or defaults.STREAM_DIGITS, seed, at)
-        return
-    if cause not in HANGUP_CAUSES:
-        raise UsageError(
-            f"--cause {cause} is not in Plivo's hangup cause table",
-            "e.g. 4000 (Normal Hangup), 3010 (Busy Line), 3000 (No Answer)",
-        )
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"--tz: {tz!r} is not a time zone", "use an IANA name, e.g. America/New_York"
-        ) from None
-    start = _parse_at(at) if at else datetime.now(UTC)
-    overrides = parse_assignments(set_, "--set")
-    headers = parse_assignments(sip_header, "--sip-header")
-    gen = Generator(rng=random.Random(seed), now=start, tz=zone)
-    spec = Spec(
-        kind.value, direction.value, message_type.value, frm, to, digits, record, talk, cause,
-        speech, amd.value if amd else "", headers, status.value,
+    opts = NewOptions(
+        Spec(
+            kind.value, direction.value, message_type.value, frm, to, digits, record, talk,
+            cause, speech, amd.value if amd else "", parse_assignments(sip_header, "--sip-header"),
+            status.value,
+        ),
+        out=out,
+        count=count,
+        seed=seed,
+        start=_parse_at(at) if at else None,
     )  # fmt: skip
-    events = []
-    for i in range(count):
-        gen.now = start + timedelta(minutes=i)
-        for event_kind, params, when in scenario(gen, spec):
-            params.update(overrides)
-            events.append((when, event_kind, params))
-    written: list[Path] = []
-    for when, event_kind, params in sorted(events, key=lambda e: e[0]):  # files in time order
-        fixture = to_fixture(params, event_kind, when)
-        written.append(save(fixture, out, group_uuid(fixture.params)))
-    for path in written:
+    if kind == STREAM:
+        opts.stream_seconds = seconds
+        opts.stream_format = _stream_format(content_type, digits or defaults.STREAM_DIGITS)
+    else:
+        if cause not in HANGUP_CAUSES:
+            raise UsageError(
+                f"--cause {cause} is not in Plivo's hangup cause table",
+                "e.g. 4000 (Normal Hangup), 3010 (Busy Line), 3000 (No Answer)",
+            )
+        try:
+            opts.zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(
+                f"--tz: {tz!r} is not a time zone", "use an IANA name, e.g. America/New_York"
+            ) from None
+        opts.overrides = parse_assignments(set_, "--set")
+    for path in write_fixtures(opts):
         print(path)
 
 
-def _new_stream(
-    out: Path,
-    count: int,
-    seconds: float,
-    content_type: str,
-    digits: str,
-    seed: int | None,
-    at: str | None,
-) -> None:
-    import random
-    from datetime import UTC, timedelta
-
+def _stream_format(content_type: str, digits: str) -> AudioFormat:
     from plivocb.streams.protocol import STREAM_CONTENT_TYPES, parse_content_type
-    from plivocb.streams.synth import write_session
 
     fmt = parse_content_type(content_type)
     if fmt is None:
@@ -160,11 +141,7 @@ def _new_stream(
         )
     if any(d not in "0123456789*#" for d in digits):
         raise UsageError(f"--digits {digits!r}: use 0-9, * and #")
-    start = _parse_at(at) if at else datetime.now(UTC)
-    rng = random.Random(seed)
-    for i in range(count):
-        path = write_session(out, start + timedelta(minutes=i), fmt, seconds, digits, rng)
-        print(path)
+    return fmt
 
 
 def _or_default(paths: list[str] | None) -> list[str]:

@@ -34,11 +34,10 @@ def register(app: typer.Typer) -> None:
         """Serve the web inspector over recorded callbacks (prints its URL; opens nothing)."""
         import asyncio
 
-        from plivocb.inspector.run import serve_fixtures
+        from plivocb.inspector.run import InspectOptions, serve_fixtures
 
         require_http_url(to, "--to")
-        asyncio.run(
-            serve_fixtures(
-                paths or [str(defaults.RECORDED_DIR)], port, to, auth_token or None, timeout
-            )
-        )
+        opts = InspectOptions(port=port, to=to, auth_token=auth_token or None, timeout=timeout)
+        if paths:
+            opts.paths = paths
+        asyncio.run(serve_fixtures(opts))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from dataclasses import dataclass, field
 
+from plivocb import defaults
 from plivocb.inert import visible
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector
@@ -13,19 +15,24 @@ from plivocb.inspector.serve import new_token, start
 from plivocb.inspector.store import Store
 
 
-async def serve_fixtures(
-    paths: list[str],
-    port: int,
-    to: str | None,
-    auth_token: str | None,
-    timeout: float,
-    stop: asyncio.Event | None = None,
-) -> int:
-    """Serve the inspector over `paths`; returns how many callbacks it indexed."""
+@dataclass
+class InspectOptions:
+    """Everything `plivocb inspect` takes; the defaults are plivocb.defaults'."""
+
+    paths: list[str] = field(default_factory=lambda: [str(defaults.RECORDED_DIR)])
+    port: int = defaults.INSPECT_PORT  # on 127.0.0.1; the next free one if taken; 0: any
+    to: str | None = None  # the default replay target (the page can type another)
+    auth_token: str | None = None  # re-signs replays
+    timeout: float = defaults.INSPECT_REPLAY_TIMEOUT  # seconds to wait for a replay
+
+
+async def serve_fixtures(opts: InspectOptions, stop: asyncio.Event | None = None) -> int:
+    """Serve the inspector over `opts.paths`; returns how many callbacks it indexed."""
+    paths, to, auth_token = opts.paths, opts.to, opts.auth_token
     store = Store()
     count, problems = await asyncio.to_thread(store.load_paths, paths)
-    inspector = Inspector(store, new_token(), Target(to, auth_token, timeout))
-    running = await start(inspector, port)
+    inspector = Inspector(store, new_token(), Target(to, auth_token, opts.timeout))
+    running = await start(inspector, opts.port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from plivocb.choices import XmlDocument
 from plivocb.plivoxml.check import (
     ERROR,
     MAX_XML_BYTES,
@@ -18,6 +19,8 @@ from plivocb.plivoxml.check import (
     XmlProblem,
     check,
 )
+
+ANSWER = XmlDocument.ANSWER.value  # the default mode: a voice document
 
 __all__ = [
     "ERROR",
@@ -41,11 +44,11 @@ def parse(body: str | bytes) -> ET.Element:
         raise ValueError(f"not well-formed XML: {exc}") from None
 
 
-def errors(body: str | bytes, content_type: str | None = None, mode: str = "answer") -> list[str]:
+def errors(body: str | bytes, content_type: str | None = None, mode: str = ANSWER) -> list[str]:
     """The errors only (what makes Plivo reject the document), as printable lines."""
     return [str(p) for p in check(body, content_type, mode) if p.severity == ERROR]
 
 
-def problems(body: str | bytes, content_type: str | None = None, mode: str = "answer") -> list[str]:
+def problems(body: str | bytes, content_type: str | None = None, mode: str = ANSWER) -> list[str]:
     """Errors and warnings, as printable lines (empty when the document is clean)."""
     return [str(p) for p in check(body, content_type, mode)]

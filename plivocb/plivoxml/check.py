@@ -59,7 +59,7 @@ class XmlProblem:
 
 
 def check(
-    body: str | bytes, content_type: str | None = None, mode: str = "answer"
+    body: str | bytes, content_type: str | None = None, mode: str = XmlDocument.ANSWER.value
 ) -> list[XmlProblem]:
     """Every reason Plivo would reject (errors) or mis-run (warnings) this response.
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from plivocb import defaults
 from plivocb.fixture.model import Fixture, Request, Signature
 from plivocb.fixture.store import save
 from plivocb.generate import PUBLIC_BASE
@@ -53,8 +54,8 @@ def write_session(
     out: Path,
     received_at: datetime,
     fmt: AudioFormat,
-    seconds: float = 2.0,
-    digits: str = "5",
+    seconds: float = defaults.STREAM_SECONDS,
+    digits: str = defaults.STREAM_DIGITS,
     rng: random.Random | None = None,
     frequency: float = 440.0,
 ) -> Path:
