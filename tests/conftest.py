@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.helpers import ListenProcess
+from tests.inproc import InprocListen
 
 pytest_plugins = ["pytester"]
 
@@ -21,6 +22,8 @@ def _no_orphan_listeners() -> Iterator[None]:
         if lp.proc is not None and lp.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 lp.proc.kill()
+    while InprocListen.started:
+        InprocListen.started.pop().kill()
 
 
 # A test is `slow` when it starts a real process: `plivocb listen` (signals, kill -9, the ngrok

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.fake_plivo_api import APP_ID, AUTH_ID, AUTH_TOKEN, FakePlivo
 from tests.helpers import ListenProcess
-from tests.inproc import arun_cli
+from tests.inproc import InprocListen, arun_cli
 
 ORIGINAL = {
     "answer_url": "https://prod.example.com/answer",
@@ -121,7 +122,7 @@ async def test_wrong_credentials(
     plivo: FakePlivo, tmp_path: Path, change: dict[str, str], message: str
 ) -> None:
     env = _env(plivo, tmp_path, **change)
-    lp = ListenProcess(
+    lp = InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "rec"), "--app", APP_ID],
         env=env,
     )
@@ -135,7 +136,7 @@ async def test_wrong_credentials(
 async def test_unknown_app(plivo: FakePlivo, tmp_path: Path) -> None:
     code, out = await _cli(_env(plivo, tmp_path), "app", "show", "999")
     assert code == 2 and "no Application 999" in out
-    lp = ListenProcess(
+    lp = InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "r"), "--app", "999"],
         env=_env(plivo, tmp_path),
     )
@@ -169,7 +170,7 @@ async def test_public_url_that_does_not_reach_us_changes_nothing(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    lp = ListenProcess(
+    lp = InprocListen(
         [
             "--port",
             "0",
@@ -196,7 +197,7 @@ async def test_app_needs_credentials(tmp_path: Path) -> None:
 
 async def test_failed_update_leaves_the_app_as_it_was(plivo: FakePlivo, tmp_path: Path) -> None:
     plivo.fail_posts = [500] * 4  # the update and its retries fail; the restore goes through
-    lp = ListenProcess(
+    lp = InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "r"), "--app", APP_ID],
         env=_env(plivo, tmp_path),
     )
@@ -205,3 +206,17 @@ async def test_failed_update_leaves_the_app_as_it_was(plivo: FakePlivo, tmp_path
     assert "Plivo's API answered 500" in lp.text() and "Traceback" not in lp.text()
     assert _urls(plivo) == ORIGINAL
     assert list((tmp_path / "state").iterdir()) == []
+
+
+async def test_retries_wait_the_backoff_and_double_it(plivo: FakePlivo) -> None:
+    """In-process CLI runs use a 0.01 s backoff (tests/inproc.py); this checks the real one."""
+    from plivocb.environment import DEFAULT_RETRY_BACKOFF, Environment
+    from plivocb.plivo_api import PlivoApi
+
+    assert Environment.from_process({}).retry_backoff == DEFAULT_RETRY_BACKOFF == 0.5
+    plivo.fail_next = [500, 500]  # no Retry-After: the backoff alone decides
+    api = PlivoApi(AUTH_ID, AUTH_TOKEN, plivo.base, backoff=0.2)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    await api.get_app(APP_ID)
+    assert len(plivo.requests) == 3
+    assert 0.2 + 0.4 <= time.monotonic() - started < 5  # waited 0.2 s, then twice that

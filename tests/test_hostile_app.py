@@ -15,8 +15,8 @@ from aiohttp import web
 
 from plivocb.plivo_api import MAX_RETRY_AFTER, _retry_after
 from tests.fake_plivo_api import APP_ID, AUTH_ID, AUTH_TOKEN, FakePlivo
-from tests.helpers import ListenProcess
 from tests.hostile import clean_env, cli
+from tests.inproc import InprocListen
 
 GOOD_STATE = {
     "app_id": APP_ID,
@@ -104,7 +104,7 @@ async def test_a_reply_that_is_not_the_application_changes_nothing(
 ) -> None:
     plivo.get_reply, expected = NOT_THE_APP[case]
     before = json.dumps(plivo.apps)
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "rec"), "--app", APP_ID],
         env=_env(plivo, tmp_path),
     ).start(expect_ready=False)
@@ -152,7 +152,7 @@ async def test_a_corrupt_or_foreign_state_file_is_never_applied(
     code, _, err = await cli("app", "restore", APP_ID, env=_env(plivo, tmp_path))
     assert code == 2 and expected in err and "Traceback" not in err
     assert len([line for line in err.splitlines() if line.startswith("Error")]) == 1
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "rec"), "--app", APP_ID],
         env=_env(plivo, tmp_path),
     ).start(expect_ready=False)
@@ -172,9 +172,9 @@ async def test_total_time_per_command_is_bounded(plivo: BrokenPlivo, tmp_path: P
     plivo.hang = True
     started = time.monotonic()
     code, _, err = await cli(
-        "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="2")
+        "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="0.5")
     )
-    assert code == 3 and "within 2 s" in err and "Traceback" not in err
+    assert code == 3 and "within 0.5 s" in err and "Traceback" not in err
     assert time.monotonic() - started < 10
 
 
@@ -184,9 +184,9 @@ async def test_a_huge_retry_after_is_capped(plivo: BrokenPlivo, tmp_path: Path) 
     )
     started = time.monotonic()
     code, _, err = await cli(
-        "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="3")
+        "app", "show", APP_ID, env=_env(plivo, tmp_path, PLIVOCB_API_TIMEOUT="1")
     )
-    assert code == 3 and "within 3 s" in err
+    assert code == 3 and "within 1 s" in err
     assert time.monotonic() - started < 10
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from plivocb import fixture as fx
 from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, ListenProcess, form, signed
+from tests.inproc import InprocListen
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -81,7 +82,7 @@ async def test_tunnel_none_records_verifies_and_answers(tmp_path: Path) -> None:
 
 async def test_unchecked_without_token_and_json_lines(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--json"]
     ).start()
     base = lp.public_url
@@ -100,7 +101,7 @@ async def test_unchecked_without_token_and_json_lines(tmp_path: Path) -> None:
 
 async def test_strict_rejects_but_records(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--strict", "--auth-token", TOKEN]
     ).start()
     base = lp.public_url
@@ -135,7 +136,7 @@ async def test_forwarding_relays_and_reports_unreachable(
     dev.router.add_route("*", "/{tail:.*}", app_handler)
     server = await aiohttp_server(dev)
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--auth-token", TOKEN,
          "--forward-to", str(server.make_url("/"))]
     ).start()  # fmt: skip
@@ -162,7 +163,7 @@ async def test_forwarding_relays_and_reports_unreachable(
         sock.bind(("127.0.0.1", 0))
         dead = sock.getsockname()[1]
     out2 = tmp_path / "rec2"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out2),
          "--forward-to", f"http://127.0.0.1:{dead}"]
     ).start()  # fmt: skip
@@ -183,7 +184,7 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        lp = ListenProcess(["--tunnel", "none", "--port", str(port), "--out", str(tmp_path)])
+        lp = InprocListen(["--tunnel", "none", "--port", str(port), "--out", str(tmp_path)])
         await lp.start(expect_ready=False)
         assert await lp.finish() == 2
     assert f"port {port} on 127.0.0.1 is already in use" in lp.text()
@@ -206,7 +207,7 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     ],
 )
 async def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    lp = ListenProcess([*args, "--out", str(tmp_path)])
+    lp = InprocListen([*args, "--out", str(tmp_path)])
     await lp.start(expect_ready=False)
     assert await lp.finish() == 2
     assert message in lp.text() and "Traceback" not in lp.text()
@@ -215,7 +216,7 @@ async def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str)
 async def test_answer_xml_file(tmp_path: Path) -> None:
     good = tmp_path / "a.xml"
     good.write_text("<Response><Speak>custom</Speak></Response>")
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(tmp_path / "o"), "--answer-xml", str(good)]
     ).start()
     assert (await _post(f"{lp.public_url}/answer", ANSWER))[2] == good.read_text()
@@ -223,14 +224,14 @@ async def test_answer_xml_file(tmp_path: Path) -> None:
     assert await lp.stop() == 0
     bad = tmp_path / "b.xml"
     bad.write_text("<Response><Say>twilio</Say></Response>")
-    lp = ListenProcess(["--tunnel", "none", "--answer-xml", str(bad)])
+    lp = InprocListen(["--tunnel", "none", "--answer-xml", str(bad)])
     await lp.start(expect_ready=False)
     assert await lp.finish() == 2 and "Twilio verb" in lp.text()
 
 
 async def test_redact_masks_numbers_on_disk(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--redact"]
     ).start()
     await _post(f"{lp.public_url}/answer", ANSWER)

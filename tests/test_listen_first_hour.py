@@ -38,6 +38,7 @@ from tests.helpers import (
     pid_alive,
     signed,
 )
+from tests.inproc import InprocListen, run_cli
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -49,11 +50,10 @@ def _dead_port() -> int:
 
 
 def _listen(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`plivocb listen ARGS` in-process (tests/inproc.py): these checks end it before it serves."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO", "NGROK"))}
-    return subprocess.run(
-        [sys.executable, "-m", "plivocb", "listen", *args],
-        capture_output=True, text=True, timeout=60, env={**base, **(env or {})},
-    )  # fmt: skip
+    code, out, err = run_cli("listen", *args, environ={**base, **(env or {})})
+    return subprocess.CompletedProcess(["plivocb", "listen", *args], code, out, err)
 
 
 # ------------------------------------------------------------------ option checks
@@ -107,7 +107,7 @@ def test_out_must_be_a_writable_directory(tmp_path: Path) -> None:
 
 async def test_out_is_created_and_a_missing_app_is_a_warning(tmp_path: Path) -> None:
     out = tmp_path / "deep" / "new" / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out),
          "--forward-to", f"http://127.0.0.1:{_dead_port()}"]
     ).start()  # fmt: skip
@@ -121,7 +121,7 @@ async def test_out_is_created_and_a_missing_app_is_a_warning(tmp_path: Path) -> 
 
 async def test_ignored_paths_numbering_and_plurals(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--ignore-path", "/health*"]
     ).start()
     base = lp.local_url
@@ -143,7 +143,7 @@ async def test_ignored_paths_numbering_and_plurals(tmp_path: Path) -> None:
     assert "plivocb stopped: 4 callbacks recorded" in lp.text()
     assert re.search(r"ignored\s+4 \(not Plivo", lp.text())
     assert "favicon" not in "\n".join(lp.stdout[:-6])  # no line per ignored request
-    lp = await ListenProcess(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
+    lp = await InprocListen(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
     async with (
         aiohttp.ClientSession() as s,
         s.post(lp.local_url + "/answer", data=form(ANSWER), headers=FORM),
@@ -169,7 +169,7 @@ async def test_timed_out_app_is_told_from_an_unreachable_one(
         (f"http://127.0.0.1:{_dead_port()}", "fwd unreachable", "unreachable: connection refused"),
     ):
         out = tmp_path / outcome.split()[1]
-        lp = await ListenProcess(
+        lp = await InprocListen(
             ["--tunnel", "none", "--port", "0", "--out", str(out), "--forward-to", target,
              "--forward-timeout", "0.5"]
         ).start()  # fmt: skip
@@ -187,7 +187,7 @@ async def test_timed_out_app_is_told_from_an_unreachable_one(
 
 async def test_failed_writes_exit_1(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
+    lp = await InprocListen(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
     shutil.rmtree(out)
     out.write_text("not a directory any more")
     async with (
