@@ -5,16 +5,15 @@ mistakes as one line, and the `Fixture` helpers the README shows."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from plivocb import fixture as fx
 from tests.helpers import ANSWER, HANGUP, MESSAGE, make_fixture
+from tests.inproc import clean_environ, run_cli
 
 COMMANDS = [
     [],
@@ -36,11 +35,9 @@ COMMANDS = [
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLIVO")}
-    return subprocess.run(
-        [sys.executable, "-m", "plivocb", *args],
-        capture_output=True, text=True, timeout=60, env={**env, "COLUMNS": "120"}, cwd=cwd,
-    )  # fmt: skip
+    """`plivocb ARGS` in-process (tests/inproc.py), as a 120-column pipe would run it."""
+    code, out, err = run_cli(*args, environ=clean_environ(COLUMNS="120"), cwd=cwd)
+    return subprocess.CompletedProcess(["plivocb", *args], code, out, err)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "plivocb")

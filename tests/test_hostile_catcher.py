@@ -332,6 +332,7 @@ async def test_forwarded_requests_carry_the_loop_marker(
     assert app.seen[0][1][LOOP_HEADER] == "me42"
 
 
+@pytest.mark.serial  # the 408 within 3 s
 async def test_stalled_body_gets_408_within_the_body_timeout(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:

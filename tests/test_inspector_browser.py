@@ -114,6 +114,7 @@ async def ui(browser_available: None, tmp_path: Path, aiohttp_server: Any) -> As
     assert await lp.stop() == 0
 
 
+@pytest.mark.serial  # the row within 1 s
 async def test_page_loads_clean_and_a_callback_appears_live(ui: Setup) -> None:
     assert await ui.rows().count() == 0
     started = time.monotonic()

@@ -27,6 +27,7 @@ async def inspector_url(lp: ListenProcess) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+@pytest.mark.serial  # event within 1 s
 async def test_listen_publishes_each_callback_to_the_inspector(
     tmp_path: Path,
     dev: CheckingApp,

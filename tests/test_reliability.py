@@ -21,6 +21,9 @@ from plivocb.catcher import CatcherConfig, create_app
 from tests.helpers import ANSWER, ListenProcess, form, make_fixture
 from tests.inproc import arun_cli
 
+# latency (< 1 s) and memory bounds: alone, not beside other tests (.ci/run)
+pytestmark = pytest.mark.serial
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

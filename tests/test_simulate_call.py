@@ -479,6 +479,7 @@ async def test_seed_makes_the_call_reproducible(aiohttp_server: Any) -> None:
     assert app.received[0].params["From"] == app.received[2].params["From"]
 
 
+@pytest.mark.serial  # the virtual clock run within 1 s
 async def test_realtime_waits_for_real(aiohttp_server: Any) -> None:
     import time
 

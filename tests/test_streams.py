@@ -274,6 +274,7 @@ async def _replay(paths: list[str], to: str, **kw: Any) -> list[Result]:
     return results
 
 
+@pytest.mark.serial  # pacing within 30 ms + 10 %
 async def test_replay_against_the_bot_keeps_order_pacing_and_signs(
     aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
 ) -> None:
@@ -309,6 +310,7 @@ async def test_replay_against_the_bot_keeps_order_pacing_and_signs(
     ]
 
 
+@pytest.mark.serial  # fast must finish within 0.9 s
 async def test_replay_fast_and_speed(
     aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
 ) -> None:
