@@ -17,8 +17,9 @@ from plivocb.fixture import Fixture, Response, Signature
 from plivocb.fixture_checks import fixture_problems
 from plivocb.form import encode_form, parse_body, parse_query
 from plivocb.redact import REMOVED, Redactor
-from tests.helpers import ANSWER, ListenProcess, form, make_fixture
+from tests.helpers import ANSWER, form, make_fixture
 from tests.hostile import cli
+from tests.inproc import InprocListen
 
 NUMBER = "14155550123"
 OTHER = "14155550199"
@@ -168,7 +169,7 @@ async def test_fixtures_redact_learns_from_all_files_before_rewriting(tmp_path: 
 
 async def test_listen_redact_masks_a_hostile_callback(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--redact"]
     ).start()
     params = {**ANSWER, "From": NUMBER, "Text": "call +1 (415) 555-0199", "CallerName": "Alice"}

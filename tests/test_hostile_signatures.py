@@ -11,8 +11,9 @@ from plivo.utils import validate_v3_signature
 
 from plivocb import fixture as fx
 from plivocb import signature
-from tests.helpers import ANSWER, TOKEN, ListenProcess, form, make_fixture, signed
+from tests.helpers import ANSWER, TOKEN, form, make_fixture, signed
 from tests.hostile import clean_env, cli, cli_sync
+from tests.inproc import InprocListen
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 MAIN_TOKEN = "TWFpbkFjY291bnRUb2tlbk1haW5BY2NvdW50VG9r"  # made up
@@ -67,7 +68,7 @@ async def test_listen_strict_rejects_valid_v2_unless_accept_v2(tmp_path: Path) -
     forged = form({**ANSWER, "Digits": "9"})
     for extra, expected in (([], 403), (["--accept-v2"], 200)):
         out = tmp_path / f"rec{len(extra)}"
-        lp = await ListenProcess(
+        lp = await InprocListen(
             ["--tunnel", "none", "--port", "0", "--out", str(out), "--json", "--strict", *extra],
             env={"PLIVO_AUTH_TOKEN": TOKEN},
         ).start()

@@ -15,8 +15,9 @@ from rich.console import Console
 from plivocb import fixture as fx
 from plivocb.display import CallbackEvent, LineDisplay, LiveDisplay
 from plivocb.inert import json_safe, markup, visible
-from tests.helpers import ANSWER, ListenProcess, form, make_fixture
+from tests.helpers import ANSWER, form, make_fixture
 from tests.hostile import cli
+from tests.inproc import InprocListen
 
 HOSTILE = {
     **ANSWER,
@@ -91,7 +92,7 @@ async def test_listen_and_fixtures_commands_print_hostile_callbacks_inertly(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "rec"
-    lp = await ListenProcess(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
+    lp = await InprocListen(["--tunnel", "none", "--port", "0", "--out", str(out)]).start()
     async with (
         aiohttp.ClientSession() as s,
         s.post(

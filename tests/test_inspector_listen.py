@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests.helpers import ANSWER, TOKEN, ListenProcess, form, signed
+from tests.inproc import InprocListen
 from tests.inspector_helpers import CheckingApp, start_checking_app
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -22,7 +23,7 @@ async def dev(aiohttp_server: Any) -> CheckingApp:
     return await start_checking_app(aiohttp_server)
 
 
-async def inspector_url(lp: ListenProcess) -> tuple[str, str]:
+async def inspector_url(lp: ListenProcess | InprocListen) -> tuple[str, str]:
     match = await lp.wait_for(r"inspector\s+(http://127\.0\.0\.1:\d+)/\?token=(\S+)")
     return match.group(1), match.group(2)
 
@@ -32,7 +33,7 @@ async def test_listen_publishes_each_callback_to_the_inspector(
     tmp_path: Path,
     dev: CheckingApp,
 ) -> None:
-    lp = await ListenProcess(
+    lp = await InprocListen(
         [
             "--tunnel",
             "none",
@@ -85,7 +86,7 @@ async def test_listen_publishes_each_callback_to_the_inspector(
 
 
 async def test_no_inspect_turns_it_off(tmp_path: Path) -> None:
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--no-inspect", "--out", str(tmp_path)]
     ).start()
     assert await lp.stop() == 0  # all output read

@@ -14,8 +14,8 @@ from aiohttp import web
 from plivo.utils import validate_v3_signature
 
 from plivocb import fixture as fx
-from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, ListenProcess, form, signed
-from tests.inproc import arun_cli
+from tests.helpers import ANSWER, HANGUP, MESSAGE, TOKEN, form, signed
+from tests.inproc import InprocListen, arun_cli
 
 PUBLIC = "https://hooks.example.test"
 # what ngrok (or any reverse proxy) adds on its way to `listen`
@@ -83,7 +83,7 @@ async def _post(url: str, params: dict[str, str], headers: dict[str, str]) -> in
 
 async def record_through_listen(out: Path, forward_to: str) -> list[fx.Fixture]:
     """Plivo's side: callbacks signed for the public URL reach `listen`, which forwards them."""
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--public-url", PUBLIC, "--port", "0", "--out", str(out), "--auth-token", TOKEN,
          "--forward-to", forward_to]
     ).start()  # fmt: skip
@@ -149,7 +149,7 @@ async def test_example_app_works_recorded_and_replayed(tmp_path: Path, aiohttp_s
     server = await aiohttp_server(example.create_app(TOKEN), host="127.0.0.1")
     out = tmp_path / "rec"
     # the example app serves /answer, /hangup, /message at its root
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--public-url", "https://hooks.example.test", "--port", "0", "--out", str(out),
          "--auth-token", TOKEN, "--forward-to", str(server.make_url("/"))]
     ).start()  # fmt: skip

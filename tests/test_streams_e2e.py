@@ -15,7 +15,7 @@ from plivocb import signature
 from plivocb.fixture import iter_paths, load
 from plivocb.streams.record import PLIVO, SessionReader
 from tests.helpers import TOKEN, ListenProcess
-from tests.inproc import arun_cli
+from tests.inproc import InprocListen, arun_cli
 from tests.stream_bot import Bot
 from tests.test_streams import play_as_plivo, plivo_frames
 
@@ -38,7 +38,7 @@ async def _bot(aiohttp_server: Any) -> tuple[Bot, str]:
 async def test_listen_forward_record_then_replay_cli(aiohttp_server: Any, tmp_path: Path) -> None:
     bot, bot_url = await _bot(aiohttp_server)
     out = tmp_path / "rec"
-    lp = await ListenProcess(
+    lp = await InprocListen(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--forward-to", bot_url],
         env={"PLIVO_AUTH_TOKEN": TOKEN},
     ).start()
