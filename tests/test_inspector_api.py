@@ -21,6 +21,7 @@ from plivocb.inspector.actions import Target
 from plivocb.inspector.app import TOKEN_HEADER, Inspector, create_app
 from plivocb.inspector.store import Store
 from tests.helpers import ANSWER, HANGUP, TOKEN, make_fixture
+from tests.inproc import arun_cli
 from tests.inspector_helpers import RUN_TOKEN, CheckingApp, start_checking_app, write_set
 
 
@@ -366,10 +367,8 @@ async def test_inspect_command_serves_fixtures_until_interrupted(
 
 
 async def test_inspect_command_bad_input_is_one_line(tmp_path: Path) -> None:
-    proc = await _inspect(str(tmp_path / "missing"), "--port", "0")
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 2
-    assert "no such file or directory" in err.decode() and "Traceback" not in err.decode()
-    proc = await _inspect(str(tmp_path), "--to", "not-a-url")
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 2 and "--to must be an http(s) URL" in err.decode()
+    code, _, err = await arun_cli("inspect", str(tmp_path / "missing"), "--port", "0")
+    assert code == 2
+    assert "no such file or directory" in err and "Traceback" not in err
+    code, _, err = await arun_cli("inspect", str(tmp_path), "--to", "not-a-url")
+    assert code == 2 and "--to must be an http(s) URL" in err

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.inproc import run_cli
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "plivocb", *args], capture_output=True, text=True, timeout=60
-    )
+    code, out, err = run_cli(*args)  # in-process (tests/inproc.py)
+    return subprocess.CompletedProcess(["plivocb", *args], code, out, err)
 
 
 def test_missing_track_is_a_problem_not_a_traceback(tmp_path: Path) -> None:

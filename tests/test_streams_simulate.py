@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import sys
 import wave
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from plivocb.simulate.call import simulate_call
 from plivocb.simulate.model import CallOptions, Transcript
 from plivocb.streams import audio
 from plivocb.streams.record import SessionReader
+from tests.inproc import arun_cli
 from tests.simulate_app import TOKEN, ScriptedApp, serve, xml
 from tests.stream_bot import Bot
 
@@ -123,26 +123,21 @@ async def test_garbage_from_the_bot_is_an_app_error(aiohttp_server: Any, tmp_pat
 
 
 async def test_simulate_cli_audio_and_stream_out(aiohttp_server: Any, tmp_path: Path) -> None:
-    import asyncio
 
     app, _, _ = await _setup(aiohttp_server, "contentType='audio/x-mulaw;rate=8000'")
     wav = write_wav(tmp_path / "hello.wav", 0.5)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", "simulate", "call", "--answer-url", app.url("/answer"),
+    code, out, err = await arun_cli(
+        "simulate", "call", "--answer-url", app.url("/answer"),
         "--audio", str(wav), "--stream-out", str(tmp_path / "out"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, out.decode() + err.decode()
-    assert "the app played 0.50 s" in out.decode()
+    assert code == 0, out + err
+    assert "the app played 0.50 s" in out
     assert len(list((tmp_path / "out").glob("*.app.wav"))) == 1
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plivocb", "simulate", "call", "--answer-url", app.url("/answer"),
+    code, _, err = await arun_cli(
+        "simulate", "call", "--answer-url", app.url("/answer"),
         "--audio", str(tmp_path / "missing.wav"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    _, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 2 and "--audio" in err.decode()
+    assert code == 2 and "--audio" in err
 
 
 async def test_play_audio_on_a_one_way_stream_is_an_app_error(
