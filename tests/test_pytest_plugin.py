@@ -43,7 +43,7 @@ def test_fixtures_by_name_glob_kind_and_call(project: pytest.Pytester) -> None:
                 plivocb_fixtures.load("sms/2026110")
         """
     )
-    project.runpytest_subprocess().assert_outcomes(passed=1)
+    project.runpytest_inprocess().assert_outcomes(passed=1)
 
 
 def test_command_line_option_overrides_ini(project: pytest.Pytester) -> None:
@@ -55,7 +55,7 @@ def test_command_line_option_overrides_ini(project: pytest.Pytester) -> None:
             assert plivocb_fixtures.all() == []
         """
     )
-    project.runpytest_subprocess("--plivocb-fixtures", "other").assert_outcomes(passed=1)
+    project.runpytest_inprocess("--plivocb-fixtures", "other").assert_outcomes(passed=1)
 
 
 def test_signed_request_validates_with_the_sdk(project: pytest.Pytester) -> None:
@@ -77,7 +77,7 @@ def test_signed_request_validates_with_the_sdk(project: pytest.Pytester) -> None
             assert validate_v3_signature("GET", get.url, get.headers["X-Plivo-Signature-V3-Nonce"], "t2", get.headers["X-Plivo-Signature-V3"])
         """
     )
-    project.runpytest_subprocess("--plivocb-auth-token", "tok-from-cli").assert_outcomes(passed=1)
+    project.runpytest_inprocess("--plivocb-auth-token", "tok-from-cli").assert_outcomes(passed=1)
 
 
 def test_replay_helper_with_aiohttp_client(project: pytest.Pytester) -> None:
@@ -106,9 +106,9 @@ def test_replay_helper_with_aiohttp_client(project: pytest.Pytester) -> None:
             assert bad.status == 403
         """
     )
-    project.runpytest_subprocess().assert_outcomes(passed=1)
+    project.runpytest_inprocess().assert_outcomes(passed=1)
 
 
 def test_help_groups_the_options(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("--help")
+    result = project.runpytest_inprocess("--help")
     result.stdout.fnmatch_lines(["*Plivo callback fixtures (plivocb)*", "*--plivocb-fixtures=DIR*"])
