@@ -3,10 +3,10 @@
 Typer shows an Enum's values in `--help` and rejects anything else with a message that names the
 option and the allowed values, so the CLI needs no hand-written checks for them. Each member is a
 `str` (StrEnum): the engine keeps taking plain strings and a member compares equal to its value.
-Sets the engine already defines (the callback kinds, call directions) are built from its tables.
+The engine's own tables of these values come from here too (callbacks.KINDS, fields.DIRECTION,
+plivoxml.MODES, the simulator's message types and statuses, scenarios.SCENARIOS).
 
-Pure and light (it is imported at start-up by every command): standard library and the callback
-tables only.
+Pure and light (every command imports it at start-up): standard library only.
 """
 
 from __future__ import annotations
@@ -15,12 +15,36 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from plivocb.callbacks import KINDS
-from plivocb.fields import DIRECTION
+# Every kind plivocb.callbacks.classify gives a callback (`other`: none of Plivo's).
+CALLBACK_KINDS = (
+    "answer",
+    "ring",
+    "machine_detection",
+    "hangup",
+    "digits",
+    "input_partial",
+    "recording",
+    "transcription",
+    "dial",
+    "dial_callback",
+    "conference",
+    "mpc",
+    "stream_status",
+    "message",
+    "message_status",
+    "other",
+)
 
 
 def _enum(name: str, values: Iterable[str]) -> type[StrEnum]:
     return StrEnum(name, [(value, value) for value in values])  # type: ignore[return-value]
+
+
+class Direction(StrEnum):
+    """A call's Direction parameter."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
 
 
 class Tunnel(StrEnum):
@@ -88,19 +112,15 @@ STREAM = "stream"  # a <Stream> WebSocket session fixture (its own format, next 
 
 if TYPE_CHECKING:  # the functional API is opaque to mypy: give it the shape it will have
 
-    class Direction(StrEnum): ...
-
     class Kind(StrEnum): ...
 
     class NewKind(StrEnum): ...
 
 else:
-    # a call's Direction (Plivo: inbound or outbound)
-    Direction = _enum("Direction", DIRECTION)
     # a fixture's kind: every callback kind, and stream
-    Kind = _enum("Kind", (*KINDS, STREAM))
+    Kind = _enum("Kind", (*CALLBACK_KINDS, STREAM))
     # what `fixtures new` generates: every callback kind but the catch-all `other`, the whole
     # flows `call` and `conversation`, and a stream session (plivocb.scenarios.SCENARIOS + stream)
     NewKind = _enum(
-        "NewKind", (*(k for k in KINDS if k != "other"), "call", "conversation", STREAM)
+        "NewKind", (*(k for k in CALLBACK_KINDS if k != "other"), "call", "conversation", STREAM)
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from plivocb.choices import Direction
+
 CALL_STATUS = (
     "ringing",
     "in-progress",
@@ -14,7 +16,7 @@ CALL_STATUS = (
     "no-answer",
     "canceled",
 )
-DIRECTION = ("inbound", "outbound")
+DIRECTION = tuple(direction.value for direction in Direction)
 HANGUP_SOURCE = (
     "Caller",
     "Callee",
