@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import re
 from collections.abc import Iterator
@@ -37,6 +38,15 @@ _PROCESS = re.compile(
 )
 
 
+@functools.cache
+def _starts_a_process(function: object) -> bool:
+    try:
+        source = inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return bool(_PROCESS.search(source))
+
+
 def _uses_a_process(item: pytest.Item) -> bool:
     functions = [getattr(item, "function", None)]
     info = getattr(item, "_fixtureinfo", None)
@@ -45,16 +55,7 @@ def _uses_a_process(item: pytest.Item) -> bool:
             module = getattr(item, "module", None)
             # fixtures the test's own module defines (not conftest's autouse clean-up)
             functions += [d.func for d in defs if module and d.func.__module__ == module.__name__]
-    for function in functions:
-        if function is None:
-            continue
-        try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
-            continue
-        if _PROCESS.search(source):
-            return True
-    return False
+    return any(_starts_a_process(f) for f in functions if f is not None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
