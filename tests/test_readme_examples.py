@@ -33,5 +33,5 @@ def test_readme_python_block_runs(pytester: pytest.Pytester, index: int) -> None
                 shutil.copy(module, pytester.path / module.name)
     pytester.makepyfile(**{f"test_readme_{index}": block})
     tests = len(re.findall(r"^(?:async )?def test_", block, re.M))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=tests)
