@@ -8,9 +8,9 @@ for, if the reader of stdout stalls).
 
 from __future__ import annotations
 
-import queue
 import sys
 import threading
+import time
 from collections import Counter, deque
 from typing import IO, Any
 
@@ -41,7 +41,14 @@ __all__ = [
 
 
 class LineDisplay:
-    """Plain lines (or JSON lines) through a writer thread; the banner goes to `banner_stream`."""
+    """Plain lines (or JSON lines) through a writer thread; the banner goes to `banner_stream`.
+
+    Events wait in a deque and the thread writes them in batches, at most `BATCH_DELAY` late:
+    one wake-up, one write and one flush per batch instead of per callback. (Profiling `listen`
+    under load: a thread hand-off per line cost 8 futex calls and a GIL switch per callback.)
+    """
+
+    BATCH_DELAY = 0.05  # seconds
 
     def __init__(
         self, json_lines: bool = False, stream: IO[str] | None = None, capacity: int = 10_000
@@ -49,18 +56,34 @@ class LineDisplay:
         self.json_lines = json_lines
         self.stream = stream or sys.stdout
         self.banner_stream = sys.stderr if json_lines else self.stream
-        self.queue: queue.Queue[CallbackEvent | None] = queue.Queue(maxsize=capacity)
+        self.capacity = capacity
+        self.pending: deque[CallbackEvent] = deque()
         self.dropped = 0
+        self.wake = threading.Event()
+        self.armed = False  # a wake-up is on its way: publishers need not set the event
+        self.stopping = False
         self.thread = threading.Thread(target=self._drain, name="plivocb-display", daemon=True)
 
     def _drain(self) -> None:
-        while (event := self.queue.get()) is not None:
-            line = event.to_json() if self.json_lines else event.plain()  # off the loop thread
-            try:
-                self.stream.write(line + "\n")
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            if not self.stopping:
+                time.sleep(self.BATCH_DELAY)  # let a burst gather into one write
+            self.armed = False  # from here on a publish wakes us again
+            batch = [self.pending.popleft() for _ in range(len(self.pending))]
+            if batch:
+                json_lines = self.json_lines  # rendered here, off the loop thread
+                text = "".join(
+                    (event.to_json() if json_lines else event.plain()) + "\n" for event in batch
+                )
+                try:
+                    self.stream.write(text)
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass
+            if self.stopping and not self.pending:
+                return
 
     def start(self, banner: Banner) -> None:
         print(visible("\n".join(banner.lines()), True), file=self.banner_stream, flush=True)
@@ -71,14 +94,19 @@ class LineDisplay:
             return  # lines show a session's open and close; the live view shows its progress
         if event.kind == IGNORED_KIND:
             return  # counted in the summary
-        try:
-            self.queue.put_nowait(event)
-        except queue.Full:
+        if len(self.pending) >= self.capacity:
             self.dropped += 1
+            return
+        self.pending.append(event)
+        if not self.armed:
+            self.armed = True
+            self.wake.set()
 
     def stop(self, summary: list[str]) -> None:
-        self.queue.put(None)
-        self.thread.join(timeout=5)
+        self.stopping = True
+        self.wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
         if self.dropped:
             summary = [*summary, f"  ({self.dropped} display lines dropped: output was too slow)"]
         print("\n".join(summary), file=self.banner_stream, flush=True)

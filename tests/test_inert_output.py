@@ -81,8 +81,8 @@ def test_line_display_writes_no_control_characters(json_lines: bool) -> None:
     display = LineDisplay(json_lines=json_lines, stream=stream)
     display.thread.start()
     display.publish(_event(from_="[/]", summary=HOSTILE["CallStatus"] + "\ud800"))
-    display.queue.put(None)
-    display.thread.join(5)
+    display.banner_stream = io.StringIO()
+    display.stop([])
     out = stream.getvalue()
     _no_control(out)
     assert "[/]" in out

@@ -515,8 +515,8 @@ def test_live_view_keeps_one_updating_row_per_session() -> None:
     lines.thread.start()
     for phase in ("open", "update", "close"):
         lines.publish(StreamEvent("t", "stream", "WS", "/s", session="S1", phase=phase))
-    lines.queue.put(None)
-    lines.thread.join(5)
+    lines.banner_stream = io.StringIO()
+    lines.stop([])
     assert [line.split()[2] for line in out.getvalue().splitlines()] == ["open", "close"]
 
 
