@@ -30,11 +30,23 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _string(value: str) -> str:
-    return f'"{_ESCAPE.sub(_escape, value)}"'
+    return '"' + _ESCAPE.sub(_escape, value) + '"'
+
+
+_KEYS: dict[str, str] = {}  # key -> as written: header and param names repeat in every fixture
+_KEYS_MAX = 4096
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _string(key)
+    written = _KEYS.get(key)
+    if written is None:
+        written = key if _BARE_KEY.fullmatch(key) else _string(key)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[key] = written
+    return written
+
+
+_SCALARS = (int, float, bool, list, tuple, date, datetime)
 
 
 def _literal(value: Any, nested: bool = False) -> str:
@@ -54,8 +66,12 @@ def _literal(value: Any, nested: bool = False) -> str:
 def _table(table: Mapping[str, Any], name: str, out: list[str]) -> None:
     literals: list[str] = []
     tables: list[tuple[str, Mapping[str, Any]]] = []
+    known, sub, escape = _KEYS.get, _ESCAPE.sub, _escape
     for key, value in table.items():
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is str:  # most values: no isinstance chain, no ABC check, no calls but sub
+            literals.append(f'{known(key) or _key(key)} = "{sub(escape, value)}"\n')
+        elif kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
             tables.append((key, value))
         else:
             literals.append(f"{_key(key)} = {_literal(value)}\n")
