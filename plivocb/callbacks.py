@@ -116,8 +116,9 @@ def classify(params: Params, path: str = "") -> str:
     if event in STREAM_EVENT:
         return "stream_status"
     for kind, keys in _PARAM_RULES:
-        if any(has(k) for k in keys):
-            return kind
+        for key in keys:  # a plain loop: `any(<genexpr>)` cost a third of classify
+            if has(key):
+                return kind
     if event in _EVENT_KINDS:
         return _EVENT_KINDS[event]
     if any(has(k) for k in ("HangupCause", "HangupCauseCode", "HangupCauseName")):

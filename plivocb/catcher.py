@@ -378,6 +378,8 @@ def _recorded_header(name: str, value: str) -> tuple[str, str]:
 
 def _clean(value: str) -> str:
     """Header values as text; undecodable bytes (surrogate escapes) become U+FFFD."""
+    if value.isascii():
+        return value
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
