@@ -66,11 +66,11 @@ def _literal(value: Any, nested: bool = False) -> str:
 def _table(table: Mapping[str, Any], name: str, out: list[str]) -> None:
     literals: list[str] = []
     tables: list[tuple[str, Mapping[str, Any]]] = []
-    known, sub, escape = _KEYS.get, _ESCAPE.sub, _escape
+    known, substitute, escape = _KEYS.get, _ESCAPE.sub, _escape
     for key, value in table.items():
         kind = type(value)
         if kind is str:  # most values: no isinstance chain, no ABC check, no calls but sub
-            literals.append(f'{known(key) or _key(key)} = "{sub(escape, value)}"\n')
+            literals.append(f'{known(key) or _key(key)} = "{substitute(escape, value)}"\n')
         elif kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
             tables.append((key, value))
         else:
