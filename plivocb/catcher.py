@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import re
 import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import aiohttp
@@ -38,7 +40,6 @@ from plivocb.forward import (
     origin_form,
     relay,
     unreachable_reply,
-    without_credentials,
 )
 from plivocb.guard import BODY_TIMEOUT, ConnectionGuard, default_cap
 from plivocb.redact import Redactor
@@ -51,6 +52,8 @@ DEFAULT_ANSWER_XML = (
     "</Response>\n"
 )
 EMPTY_XML = "<Response></Response>"
+XML_TYPE = "text/xml; charset=utf-8"
+ME = "plivocb"  # Response.origin of replies plivocb made itself
 # Requests a browser, crawler or health check makes, never Plivo: answered, not recorded.
 # "/" only for GET/HEAD without a query (a Plivo GET callback to the root carries params).
 IGNORED_PATHS = ("/favicon.ico", "/robots.txt", "/apple-touch-icon*.png")
@@ -121,6 +124,10 @@ async def _read_body(request: web.Request, limit: int, timeout: float) -> bytes 
     """The whole body, or None when it is larger than `limit`; TimeoutError after `timeout` s."""
     if request.content_length is not None and request.content_length > limit:
         return None
+    content = request.content
+    if content.is_eof():  # the whole body came with the head (most callbacks): no timer needed
+        body = content.read_nowait(-1)
+        return body if len(body) <= limit else None
     chunks: list[bytes] = []
     size = 0
     async with asyncio.timeout(timeout):
@@ -130,10 +137,6 @@ async def _read_body(request: web.Request, limit: int, timeout: float) -> bytes 
                 return None
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _xml_response(status: int, body: str) -> tuple[int, str, str]:
-    return status, "text/xml; charset=utf-8", body
 
 
 async def handle_probe(request: web.Request) -> web.StreamResponse:
@@ -166,11 +169,17 @@ def _refuse(
     return response
 
 
+@lru_cache(maxsize=32)
+def _ignore_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for all --ignore-path globs (fnmatchcase per glob cost a call each)."""
+    return re.compile("|".join(fnmatch.translate(g) for g in globs) or "(?!)")
+
+
 def _ignored(request: web.Request, config: CatcherConfig) -> bool:
     path = request.path
     if path == "/" and request.method in ("GET", "HEAD") and not request.query_string:
         return True
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in config.ignore_paths)
+    return _ignore_pattern(config.ignore_paths).match(path) is not None
 
 
 def _answer_ignored(request: web.Request) -> web.Response:
@@ -184,6 +193,7 @@ def _answer_ignored(request: web.Request) -> web.Response:
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
+    """Every callback: read it, decide the reply, record it, publish it, then answer."""
     if request.headers.get("Upgrade", "").lower() == "websocket":  # a <Stream> session
         from plivocb.streams.ws import handle_stream
 
@@ -193,8 +203,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return _answer_ignored(request)
     started = time.perf_counter()
     received = _now()
-    marks = ",".join(v for k, v in request.headers.items() if k.lower() == LOOP_HEADER.lower())
-    if config.instance in (m.strip() for m in marks.split(",")):
+    marks = ",".join(request.headers.getall(LOOP_HEADER, ()))
+    if marks and config.instance in (m.strip() for m in marks.split(",")):
         return _refuse(
             request, received, 508, "forwarding loop: this request already came through here"
         )
@@ -208,135 +218,177 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=400, text="plivocb: incomplete body\n")
     if body is None:
         return _refuse(request, received, 413, f"body over --max-body ({config.max_body} bytes)")
+    try:
+        callback = _read(request, config, body)
+    except TooManyFields as exc:
+        return _refuse(request, received, 400, f"{exc} (Plivo sends fewer than 100)")
     guard = request.app[GUARD]
     guard.busy.add(request.transport)  # never evicted for room while we answer
     try:
-        return await _answer(request, config, body, started, received)
+        reply, note = await _decide(request, config, callback, body, started)
+        fixture = _fixture(request, config, callback, body, received, reply)
+        try:
+            path = await _record(fixture, config, callback.ident, len(body) + len(reply.body))
+        except OSError as exc:
+            request.app[STATS].errors += 1
+            request.app[DISPLAY].publish(
+                CallbackEvent(
+                    received.isoformat(),
+                    callback.kind,
+                    request.method,
+                    request.path,
+                    status=500,
+                    note=f"could not write fixture: {exc}",
+                )
+            )
+            return web.Response(status=500, text="plivocb: could not record this callback\n")
+        _publish(request, config, callback, fixture, path.name, note)
+        return web.Response(
+            status=reply.status,
+            body=reply.body.encode("utf-8"),
+            headers={"Content-Type": reply.content_type},
+        )
     finally:
         guard.busy.discard(request.transport)
 
 
-async def _answer(
-    request: web.Request, config: CatcherConfig, body: bytes, started: float, received: datetime
-) -> web.StreamResponse:
-    stats = request.app[STATS]
-    display = request.app[DISPLAY]
+@dataclass(slots=True)
+class Callback:
+    """What one request says, read once: its params, kind, public URL and signature verdict."""
+
+    target: str  # path and query as sent (origin form)
+    query: str  # raw, as sent: request.query_string is percent-decoded
+    params: dict[str, list[str]]
+    kind: str
+    public_url: str
+    check: signature.SignatureCheck
+    expects_xml: bool
+    ident: str  # the call's or message's UUID, for the file name and the live view
+
+
+def _read(request: web.Request, config: CatcherConfig, body: bytes) -> Callback:
+    """Parse and classify the request and check its signature; TooManyFields if it is a flood."""
     target = origin_form(request.raw_path)  # absolute-form targets keep only path and query
-    query = target.partition("?")[2]  # raw, as sent: request.query_string is percent-decoded
-    content_type = request.headers.get("Content-Type", "")
-    is_get = request.method.upper() == "GET"
-    try:
-        query_params = parse_query(query, MAX_FIELDS)
-        params = query_params if is_get else parse_body(body, content_type, MAX_FIELDS)
-    except TooManyFields as exc:
-        return _refuse(request, received, 400, f"{exc} (Plivo sends fewer than 100)")
-    kind = classify({**query_params, **params} if not is_get else params, request.path)
-    public_url = config.public_base + target
-    sig = signature.check(
-        request.headers, request.method, public_url, {} if is_get else params, config.auth_token
-    )
-    expects = expects_xml(kind, params)
-
-    error = ""
-    forwarded_to = ""
-    forward_note = ""
-    origin = "plivocb"
-    if config.strict and not (
-        sig.verdict == "valid" or (sig.verdict == "valid-v2" and config.accept_v2)
-    ):
-        status, ctype, text = (
-            403,
-            "text/plain; charset=utf-8",
-            f"plivocb: {sig.verdict} signature{_V2_NOTE if sig.verdict == 'valid-v2' else ''}\n",
-        )
-        forward_note = "strict: rejected"
-    elif config.forward_to:
-        forward = forward_target(config.forward_to, request.raw_path)
-        forwarded_to = without_credentials(forward)
-        status, ctype, text, error = await relay(
-            request, forward, body, config, request.app[SESSION]
-        )
-        origin = "app"
-        if error:
-            status, ctype, text = unreachable_reply(expects, error, forwarded_to)
-            forward_note = error
-            origin = "fallback"
-        else:
-            forward_note = reply_warning(
-                kind,
-                params,
-                status,
-                text,
-                ctype,
-                (time.perf_counter() - started) * 1000,
-                config.budgets.get(request.path, DEFAULT_BUDGET),
-            )
-    elif expects:
-        status, ctype, text = _xml_response(200, config.answer_xml)
+    query = target.partition("?")[2]
+    if request.method.upper() == "GET":
+        params = parse_query(query, MAX_FIELDS)
+        kind = classify(params, request.path)
+        signed: dict[str, list[str]] = {}  # a GET's params are in the URL
     else:
-        status, ctype, text = _xml_response(200, EMPTY_XML)
-    elapsed_ms = (time.perf_counter() - started) * 1000
+        query_params = parse_query(query, MAX_FIELDS) if query else {}
+        params = parse_body(body, request.headers.get("Content-Type", ""), MAX_FIELDS)
+        kind = classify({**query_params, **params} if query_params else params, request.path)
+        signed = params
+    public_url = config.public_base + target
+    check = signature.check(request.headers, request.method, public_url, signed, config.auth_token)
+    return Callback(
+        target,
+        query,
+        params,
+        kind,
+        public_url,
+        check,
+        expects_xml(kind, params),
+        group_uuid(params),
+    )
 
+
+async def _decide(
+    request: web.Request, config: CatcherConfig, cb: Callback, body: bytes, started: float
+) -> tuple[Response, str]:
+    """The reply Plivo gets, and a note for the display (why it was refused, a warning)."""
+    verdict = cb.check.verdict
+    if config.strict and not (verdict == "valid" or (verdict == "valid-v2" and config.accept_v2)):
+        note = _V2_NOTE if verdict == "valid-v2" else ""
+        reply = Response(
+            403, "text/plain; charset=utf-8", f"plivocb: {verdict} signature{note}\n", origin=ME
+        )
+        return _timed(reply, started), "strict: rejected"
+    if not config.forward_to:
+        xml = config.answer_xml if cb.expects_xml else EMPTY_XML
+        return _timed(Response(200, XML_TYPE, xml, origin=ME), started), ""
+    forward = forward_target(config.forward_to, request.raw_path)
+    reply = await relay(request, forward, body, config, request.app[SESSION])
+    if reply.error:
+        fallback = unreachable_reply(cb.expects_xml, reply.error, reply.forwarded_to)
+        return _timed(fallback, started), reply.error
+    reply = _timed(reply, started)
+    budget = config.budgets.get(request.path, DEFAULT_BUDGET)
+    warning = reply_warning(
+        cb.kind, cb.params, reply.status, reply.body, reply.content_type, reply.elapsed_ms, budget
+    )
+    return reply, warning
+
+
+def _timed(reply: Response, started: float) -> Response:
+    return replace(reply, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+def _fixture(
+    request: web.Request,
+    config: CatcherConfig,
+    cb: Callback,
+    body: bytes,
+    received: datetime,
+    reply: Response,
+) -> Fixture:
     fixture = Fixture(
-        kind=kind,
+        kind=cb.kind,
         received_at=received,
         request=Request(
             request.method,
-            public_url,
-            target.split("?", 1)[0],  # as sent, so replay sends the same bytes
-            query,
-            tuple(_recorded_header(k, v) for k, v in request.headers.items()),
+            cb.public_url,
+            cb.target.split("?", 1)[0],  # as sent, so replay sends the same bytes
+            cb.query,
+            tuple([_recorded_header(k, v) for k, v in request.headers.items()]),
             body,
         ),
-        params=params,
-        signature=Signature(sig.verdict, sig.family, sig.detail),
-        response=Response(
-            status, ctype, text, round(elapsed_ms, 3), forwarded_to, error, origin=origin
-        ),
+        params=cb.params,
+        signature=Signature(cb.check.verdict, cb.check.family, cb.check.detail),
+        response=reply,
     )
-    if config.redactor is not None:
-        fixture = config.redactor.fixture(fixture)
-    ident = group_uuid(params)
-    try:
-        if len(body) + len(text) > THREAD_WRITE_OVER:  # encoding 1 MiB would stall the loop
-            path = await asyncio.to_thread(save, fixture, config.out_dir, ident)
-        else:
-            path = save(fixture, config.out_dir, ident)
-    except OSError as exc:
-        stats.errors += 1
-        display.publish(
-            CallbackEvent(
-                received.isoformat(),
-                kind,
-                request.method,
-                request.path,
-                status=500,
-                note=f"could not write fixture: {exc}",
-            )
-        )
-        return web.Response(status=500, text="plivocb: could not record this callback\n")
-    stats.kinds[kind] += 1
-    stats.verdicts[sig.verdict] += 1
-    shown = fixture.params
-    display.publish(
+    return config.redactor.fixture(fixture) if config.redactor is not None else fixture
+
+
+async def _record(fixture: Fixture, config: CatcherConfig, ident: str, size: int) -> Path:
+    """Write the fixture before the answer goes out; large ones off the event loop."""
+    if size > THREAD_WRITE_OVER:  # encoding 1 MiB would stall the loop
+        return await asyncio.to_thread(save, fixture, config.out_dir, ident)
+    return save(fixture, config.out_dir, ident)
+
+
+def _publish(
+    request: web.Request,
+    config: CatcherConfig,
+    cb: Callback,
+    fixture: Fixture,
+    file: str,
+    note: str,
+) -> None:
+    stats = request.app[STATS]
+    stats.kinds[cb.kind] += 1
+    stats.verdicts[cb.check.verdict] += 1
+    reply = fixture.response
+    assert reply is not None
+    shown = fixture.params  # --redact: masked
+    request.app[DISPLAY].publish(
         CallbackEvent(
-            time=received.isoformat(),
-            kind=kind,
+            time=fixture.received_at.isoformat(),
+            kind=cb.kind,
             method=request.method,
-            path=fixture.request.path if config.redactor else request.path,  # --redact: masked
+            path=fixture.request.path if config.redactor else request.path,
             from_=first(shown, "From"),
             to=first(shown, "To"),
-            summary=summary_of(kind, shown),
-            ident=ident,
-            verdict=sig.verdict,
-            status=status,
-            forward=_forward_outcome(status, error) if forwarded_to else "",
-            elapsed_ms=elapsed_ms,
-            file=path.name,
-            note=forward_note,
+            summary=summary_of(cb.kind, shown),
+            ident=cb.ident,
+            verdict=cb.check.verdict,
+            status=reply.status,
+            forward=_forward_outcome(reply.status, reply.error) if reply.forwarded_to else "",
+            elapsed_ms=reply.elapsed_ms,
+            file=file,
+            note=note,
         )
     )
-    return web.Response(status=status, body=text.encode("utf-8"), headers={"Content-Type": ctype})
 
 
 def reply_warning(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
+from plivocb.fixture import Response
 from plivocb.form import decode_text
 from plivocb.proxy_headers import HOP_BY_HOP
 
@@ -63,14 +64,21 @@ async def relay(
     body: bytes,
     config: CatcherConfig,
     session: aiohttp.ClientSession,
-) -> tuple[int, str, str, str]:
-    """Relay to the developer's app: (status, content type, body, error)."""
+) -> Response:
+    """Relay to the developer's app: its reply, or a Response with only `error` set (status 0).
+
+    `forwarded_to` is `target` without credentials; `elapsed_ms` is left for the caller."""
     from yarl import URL
+
+    shown = without_credentials(target)
+
+    def failed(error: str) -> Response:
+        return Response(0, forwarded_to=shown, error=error, origin="app")
 
     url = URL(target, encoded=True)
     base = URL(config.forward_to or "")
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-        return 0, "", "", "refused: the request's path would leave --forward-to"  # defence in depth
+        return failed("refused: the request's path would leave --forward-to")  # defence in depth
     headers = [
         (k, v)
         for k, v in request.headers.items()
@@ -99,18 +107,19 @@ async def relay(
             async for chunk in resp.content.iter_chunked(1 << 16):  # decompressed if it was not
                 size += len(chunk)
                 if size > config.max_body:
-                    return 0, "", "", f"replied with more than --max-body ({config.max_body} bytes)"
+                    return failed(f"replied with more than --max-body ({config.max_body} bytes)")
                 chunks.append(chunk)
             text = decode_text(b"".join(chunks), resp.charset)
-            return resp.status, resp.headers.get("Content-Type", ""), text, ""
+            ctype = resp.headers.get("Content-Type", "")
+            return Response(resp.status, ctype, text, forwarded_to=shown, origin="app")
     except TimeoutError:
-        return 0, "", "", f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s"
+        return failed(f"{TIMEOUT_PREFIX} after {config.forward_timeout:g} s")
     except aiohttp.ClientConnectorError as exc:  # nothing listening, DNS, no route
         err = exc.os_error  # asyncio's strerror is "Connect call failed (…)": use the errno
         reason = (os.strerror(err.errno) if err.errno else str(err)).lower()
-        return 0, "", "", f"unreachable: {reason}"
+        return failed(f"unreachable: {reason}")
     except aiohttp.ClientError as exc:
-        return 0, "", "", f"unreachable: {type(exc).__name__}: {_USERINFO.sub('//', str(exc))}"
+        return failed(f"unreachable: {type(exc).__name__}: {_USERINFO.sub('//', str(exc))}")
 
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -122,16 +131,26 @@ def _xml_comment(text: str) -> str:
     return text.rstrip("-")
 
 
-def unreachable_reply(expects: bool, error: str, target: str) -> tuple[int, str, str]:
+def unreachable_reply(expects: bool, error: str, target: str) -> Response:
     """What Plivo gets when the app is down; `target` is already without credentials."""
     if expects:
-        return (
+        return Response(
             200,
             "text/xml; charset=utf-8",
             "<Response><Speak>plivo c b could not reach your application. "
             f"Check the terminal.</Speak></Response><!-- {_xml_comment(f'{target}: {error}')} -->",
+            forwarded_to=target,
+            error=error,
+            origin="fallback",
         )
-    return 502, "text/plain; charset=utf-8", f"plivocb: your app at {target} is {error}\n"
+    return Response(
+        502,
+        "text/plain; charset=utf-8",
+        f"plivocb: your app at {target} is {error}\n",
+        forwarded_to=target,
+        error=error,
+        origin="fallback",
+    )
 
 
 def _port(parts: object) -> int:
