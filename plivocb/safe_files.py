@@ -124,6 +124,9 @@ def walk(
             if entry.is_dir():
                 yield from visit(path)
             elif wanted(entry.name):
+                if not entry.is_symlink() and entry.is_file(follow_symlinks=False):
+                    yield path  # the directory entry says regular file: no stat needed
+                    continue
                 problem = not_regular(path)
                 if problem:
                     on_skip(path, problem)

@@ -87,3 +87,10 @@ def test_v3_present_never_falls_back_to_v2() -> None:
 def test_nonce_is_20_digits() -> None:
     nonce = signature.new_nonce()
     assert len(nonce) == 20 and nonce.isdigit()
+
+
+def test_nonces_are_20_random_digits_like_plivos() -> None:
+    nonces = {signature.new_nonce() for _ in range(2000)}
+    assert len(nonces) == 2000  # fresh every time
+    assert all(len(n) == 20 and n.isdigit() for n in nonces)
+    assert len({n[0] for n in nonces}) == 10  # leading digits are not pinned (zero-padded)
