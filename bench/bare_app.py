@@ -1,9 +1,9 @@
 """Baseline servers: bare aiohttp apps that parse the same form body and answer <Response/>.
 
-    python bench/bare_app.py PORT              # parse the form and answer (the old baseline)
-    python bench/bare_app.py PORT --write DIR  # also write the raw body to a new file in DIR
-                                               # (exclusive create) before answering: the
-                                               # unavoidable work of "on disk before the answer"
+python bench/bare_app.py PORT              # parse the form and answer (the old baseline)
+python bench/bare_app.py PORT --write DIR  # also write the raw body to a new file in DIR
+                                           # (exclusive create) before answering: the
+                                           # unavoidable work of "on disk before the answer"
 """
 
 from __future__ import annotations
