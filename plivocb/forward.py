@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
-from plivocb.fixture import Response
+from plivocb.fixture.model import Response
 from plivocb.form import decode_text
 from plivocb.proxy_headers import HOP_BY_HOP
 
