@@ -13,6 +13,7 @@ import struct
 import sys
 import wave
 from array import array
+from functools import cache
 from pathlib import Path
 
 from plivocb.streams.protocol import MULAW, AudioFormat
@@ -44,7 +45,13 @@ def _encode_one(sample: int) -> int:
 
 _SEGMENT_ENDS = (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)
 _DECODE = [struct.pack("<h", _decode_one(c)) for c in range(256)]
-_ENCODE = bytes(_encode_one(s - 65536 if s >= 32768 else s) for s in range(65536))
+
+
+@cache
+def _encode_table() -> bytes:
+    """µ-law for each 16-bit sample, built on first use: 65,536 calls took ~100 ms, which every
+    `listen` paid at start-up (the catcher imports the stream handler) before this was lazy."""
+    return bytes(_encode_one(s - 65536 if s >= 32768 else s) for s in range(65536))
 
 
 def _samples(pcm: bytes) -> array[int]:
@@ -78,7 +85,8 @@ def pcm_to_mulaw(pcm: bytes) -> bytes:
     unsigned.frombytes(pcm[: len(pcm) - len(pcm) % 2])
     if sys.byteorder != "little":  # pragma: no cover
         unsigned.byteswap()
-    return bytes([_ENCODE[s] for s in unsigned])
+    table = _encode_table()
+    return bytes([table[s] for s in unsigned])
 
 
 def to_pcm(data: bytes, fmt: AudioFormat) -> bytes:
