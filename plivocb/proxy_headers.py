@@ -17,6 +17,7 @@ dograh-hq/dograh PR #510).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # Headers that describe one connection, not the callback: never relayed or replayed.
@@ -54,6 +55,7 @@ DROPPED = frozenset(
 )
 
 
+@lru_cache(maxsize=256)
 def _target(url: str) -> tuple[str, str, str]:
     """(scheme, host[:port] as the Host header carries it, port)."""
     parts = urlsplit(url)

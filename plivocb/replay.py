@@ -192,7 +192,6 @@ async def send_one(
                 data=prepared.body if prepared.method != "GET" else None,
                 headers=prepared.headers,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=opts.timeout),
             ) as resp:
                 raw, complete = await _read_bounded(resp, opts.max_response)
                 result.status = resp.status
@@ -332,7 +331,11 @@ async def run(
     pacer = _Pacer(opts)
     connector = aiohttp.TCPConnector(limit=opts.concurrency, force_close=False)
 
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
+    # No aiohttp timers: asyncio.timeout(opts.timeout) in send_one bounds each whole exchange.
+    no_timers = aiohttp.ClientTimeout()
+    async with aiohttp.ClientSession(
+        connector=connector, auto_decompress=True, timeout=no_timers
+    ) as session:
 
         async def chain(key: str) -> None:
             try:
