@@ -8,7 +8,7 @@ Neither side imports the other: both import this module. Pure (standard library 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 from plivocb.callbacks import first
@@ -36,7 +36,7 @@ class CallbackEvent:
     note: str = ""  # e.g. "413 body too large", "strict: rejected"
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # flat values: no asdict
         data["from"] = data.pop("from_")
         return json_safe(json.dumps(data, ensure_ascii=False))
 

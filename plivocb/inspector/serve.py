@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from plivocb import defaults
-from plivocb.display import Banner, CallbackEvent
+from plivocb.display import Banner, CallbackEvent, StreamEvent
 from plivocb.errors import UsageError
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector, create_app
@@ -85,15 +85,22 @@ class Feed:
         self.store = store
         self.out_dir = out_dir
         self.seen: set[str] = set()  # a stream session publishes open/update/close for one file
+        self.last = ""  # callbacks publish once; this guards a repeat without a set per callback
 
     def start(self, banner: Banner) -> None:
         return None
 
     def publish(self, event: CallbackEvent) -> None:
         name = event.file
-        if not name or name in self.seen:  # rejected/unwritten, or already indexed
+        if not name:  # rejected or unwritten
             return
-        self.seen.add(name)
+        if isinstance(event, StreamEvent):  # a session publishes open/update/close, one file
+            if name in self.seen:
+                return
+            self.seen.add(name)  # one name per session, not per callback: stays small
+        elif name == self.last:  # the same callback published twice
+            return
+        self.last = name
         self.store.add_live(
             self.out_dir / name,
             time=event.time,
