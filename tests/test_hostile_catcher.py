@@ -309,7 +309,12 @@ def test_unreachable_fallback_is_well_formed_and_has_no_credentials(path: str) -
     target = without_credentials(forward_target("http://user:s3cret@127.0.0.1:9", "/" + path))
     reply = unreachable_reply(True, f"unreachable: {path}", target)
     xml = reply.body
-    assert reply.status == 200 and reply.origin == "fallback" and "s3cret" not in xml and "user" not in xml.split("127.0.0.1")[0]
+    assert (
+        reply.status == 200
+        and reply.origin == "fallback"
+        and "s3cret" not in xml
+        and "user" not in xml.split("127.0.0.1")[0]
+    )
     ET.fromstring(f"<wrap>{xml}</wrap>")
 
 
