@@ -30,7 +30,7 @@ CHOICES = [
     (["replay", "--to", URL, "--timing", "slow"], "'--timing'", "'fast', 'recorded'"),
     (["replay", "--to", URL, "--kind", "nope"], "'--kind'", "'other', 'stream'"),
     (["fixtures", "ls", "--kind", "nope"], "'--kind'", "'message_status', 'other', 'stream'"),
-    (["fixtures", "new", "nope"], "'kind'", "'call', 'conversation', 'stream'"),
+    (["fixtures", "new", "nope"], "'kind", "'call', 'conversation', 'stream'"),  # or 'KIND:{
     (["fixtures", "new", "call", "--direction", "up"], "'--direction'", "'inbound', 'outbound'"),
     (["fixtures", "new", "message", "--type", "fax"], "'--type'", "'sms', 'mms', 'whatsapp'"),
     (["fixtures", "new", "call", "--amd", "robot"], "'--amd'", "'human', 'machine'"),
@@ -43,8 +43,8 @@ CHOICES = [
     (
         ["simulate", "call", "--answer-url", URL, "--method", "PUT"],
         "'--method'",
-        "'get', 'post'",
-    ),  # any case
+        "'GET', 'POST'",
+    ),
     (
         ["simulate", "call", "--answer-url", URL, "--direction", "up"],
         "'--direction'",
@@ -88,8 +88,9 @@ def test_bad_choice_or_range_is_one_line_exit_2(
     code, out, err = inproc.run_cli(*argv, cwd=tmp_path)
     assert code == 2, out + err
     lines = err.strip().splitlines()
-    assert lines[0].startswith(f"Error: Invalid value for {option}"), err
-    assert allowed in lines[0], err
+    # Typer's wording varies by version (case, an argument's metavar): compare without case
+    assert lines[0].lower().startswith(f"error: invalid value for {option}".lower()), err
+    assert allowed.lower() in lines[0].lower(), err
     assert "Value error" not in err  # recent Typer's wording, trimmed
     assert lines[1:] == [f"  hint: plivocb {' '.join(_command(argv))} --help lists the options "
                          "and the values they take"]  # fmt: skip
