@@ -41,7 +41,7 @@ class SavedApp:
     auth_id: str = ""  # the account the app belongs to: a state file is never applied elsewhere
 
     def write(self, path: Path) -> None:
-        from plivocb.fixture.store import replace_atomically
+        from plivocb.atomic_write import replace_atomically
 
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(path, json.dumps(self.__dict__, indent=2).encode("utf-8"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import quoteattr
 
+from plivocb.atomic_write import replacing
 from plivocb.results import Result, Summary
 
 # Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, lone surrogates (from
@@ -66,26 +66,21 @@ class JUnitWriter:
         self.close(summary)
 
     def close(self, summary: Summary) -> None:
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            self._write(temp, summary)
-            os.replace(temp, self.path)
-        except BaseException:
-            temp.unlink(missing_ok=True)  # a failed write leaves no temp file behind
-            raise
+            with replacing(self.path) as out:
+                self._write(out, summary)
         finally:
             self._body.close()
 
-    def _write(self, temp: Path, summary: Summary) -> None:
-        with open(temp, "w", encoding="utf-8") as out:
-            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-            out.write(
-                f'<testsuites tests="{summary.total}" failures="{summary.failed}" '
-                f'time="{summary.elapsed_s:.3f}">\n'
-                f'<testsuite name={quoteattr(self.suite)} tests="{summary.total}" '
-                f'failures="{summary.failed}" errors="0" skipped="{summary.skipped}" '
-                f'time="{summary.elapsed_s:.3f}">\n'
-            )
-            self._body.seek(0)
-            shutil.copyfileobj(self._body, out)
-            out.write("</testsuite>\n</testsuites>\n")
+    def _write(self, out: IO[str], summary: Summary) -> None:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        out.write(
+            f'<testsuites tests="{summary.total}" failures="{summary.failed}" '
+            f'time="{summary.elapsed_s:.3f}">\n'
+            f'<testsuite name={quoteattr(self.suite)} tests="{summary.total}" '
+            f'failures="{summary.failed}" errors="0" skipped="{summary.skipped}" '
+            f'time="{summary.elapsed_s:.3f}">\n'
+        )
+        self._body.seek(0)
+        shutil.copyfileobj(self._body, out)
+        out.write("</testsuite>\n</testsuites>\n")

@@ -26,6 +26,7 @@ PURE = (
     "plivocb.callbacks",
     "plivocb.form",
     "plivocb.fixture",  # the package: model, TOML codec, file store (no frameworks)
+    "plivocb.atomic_write",
     "plivocb.plivoxml",
     "plivocb.checks",
     "plivocb.generate",

@@ -1,0 +1,117 @@
+"""Writing files so a reader never sees half of one (stdlib only): the one place that does it.
+
+* `write_new` creates a file under a name nobody holds yet (fixtures, the catcher's hot path):
+  temp file, then a rename that never replaces, so two writers never overwrite each other.
+* `replace_atomically` / `replacing` swap an existing file for new content (a fixture's
+  `--update-baseline`, `fixtures redact`, the app-pointer state file, the JUnit report).
+
+A failed write (disk full, interrupted) leaves the old file, or none, and never a temp file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from plivocb.no_replace import rename_no_replace
+
+TEMP_SUFFIX = ".tmp"  # temp files are dot files ending in this: directory walks skip them
+_temp_sequence = itertools.count(1)  # temp names, kept apart so callers' numbering has no gaps
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_TRUNCATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_complete(temp: Path | str, data: bytes, exclusive: bool = True) -> None:
+    """Write `temp` completely or not at all: a failed write (disk full…) leaves no file behind.
+
+    Three system calls (open, write, close): `Path.write_bytes` made six (fstat, ioctl, lseek).
+    """
+    fd = os.open(temp, _NEW_FILE if exclusive else _TRUNCATE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        os.close(fd)
+        os.unlink(temp)
+        raise
+    try:
+        os.close(fd)
+    except OSError:  # e.g. NFS reports a failed write at close
+        os.unlink(temp)
+        raise
+
+
+def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Path:
+    """Write `data` as a new file in `directory` (created if missing) and return its path.
+
+    The name is the first `next_name()` not taken; an existing file is never replaced: a new
+    hidden temp file, then one rename that refuses to replace (renameat2 RENAME_NOREPLACE, or
+    link + unlink; plivocb.no_replace), or a checked rename where neither exists.
+    """
+    folder = os.fspath(directory)
+    while True:
+        temp = f"{folder}/.{os.getpid()}-{next(_temp_sequence)}{TEMP_SUFFIX}"
+        try:
+            _write_complete(temp, data)
+            break
+        except FileNotFoundError:  # first write into a new directory
+            directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a temp file a killed process with our pid left: skip it
+            continue
+    moved = False
+    try:
+        while True:
+            target = f"{folder}/{next_name()}"
+            try:
+                rename_no_replace(temp, target)
+            except FileExistsError:
+                continue
+            except OSError:  # neither renameat2 nor hard links here: a checked rename
+                if os.path.lexists(target):
+                    continue
+                os.replace(temp, target)
+            moved = True
+            return Path(target)
+    finally:
+        if not moved:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _temp_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` via a temp file; the temp file never outlives a failure."""
+    temp = _temp_for(path)
+    _write_complete(temp, data, exclusive=False)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def replacing(path: Path, encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """A text file to write that replaces `path` when the block ends without an error.
+
+    For content written piece by piece (the JUnit report); `replace_atomically` for bytes at hand.
+    """
+    temp = _temp_for(path)
+    try:
+        with open(temp, "w", encoding=encoding) as out:
+            yield out
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
