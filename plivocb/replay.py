@@ -18,16 +18,18 @@ from pathlib import Path
 
 import aiohttp
 
-from plivocb import checks, defaults, proxy_headers, signature
+from plivocb import checks, defaults, proxy_headers
 from plivocb.callbacks import group_uuid, reply
 from plivocb.checks import StatusSpec
 from plivocb.errors import FixtureError, UsageError
 from plivocb.fixture.model import Fixture, Response
 from plivocb.fixture.store import iter_paths, load, write_in_place
-from plivocb.form import decode_text, encode_form, signed_params
+from plivocb.form import decode_text
 from plivocb.plivoxml import MAX_XML_BYTES
 from plivocb.proxy_headers import HOP_BY_HOP
 from plivocb.results import Result, Summary  # re-exported: the engine's vocabulary
+from plivocb.signed_request import SignedRequest
+from plivocb.signed_request import build as build_signed
 from plivocb.timeouts import DEFAULT as DEFAULT_BUDGET
 from plivocb.timeouts import Budget
 
@@ -90,44 +92,36 @@ def target_url(opts: ReplayOptions, fx: Fixture, query: str) -> str:
     return opts.to.rstrip("/") + (fx.request.path or "/") + suffix
 
 
-@dataclass
-class Prepared:
-    url: str
-    method: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    params: dict[str, list[str]]
-    signed: bool
+def signing_token(opts: ReplayOptions) -> str | None:
+    """The token replayed requests are signed with; None when they go as recorded."""
+    return opts.auth_token if opts.sign and opts.auth_token else None
 
 
-def prepare(opts: ReplayOptions, fx: Fixture) -> Prepared:
+def prepare(opts: ReplayOptions, fx: Fixture) -> SignedRequest:
     """The request to send: overrides applied (re-encoding only then), re-signed when asked."""
     req = fx.request
     method = req.method.upper()
-    params = dict(fx.params)
-    body, query = req.body, req.query
+    params = fx.params
+    body: bytes | None = req.body
+    query = req.query
     if opts.overrides:
-        params.update({k: [v] for k, v in opts.overrides.items()})
+        params = {**params, **{k: [v] for k, v in opts.overrides.items()}}
+        body = None  # rebuilt from the params: a GET's query, any other method's form body
         if method == "GET":
-            query = encode_form(params)
-        else:
-            body = encode_form(params).encode("utf-8")
+            query = ""
     url = target_url(opts, fx, query)
     headers = proxy_headers.retarget(
         ((k, v) for k, v in req.headers if k.lower() not in DROP_HEADERS), url, opts.keep_headers
     )
-    if opts.overrides and method != "GET":
-        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-    signed = bool(opts.sign and opts.auth_token)
-    if signed:
-        assert opts.auth_token is not None
-        headers = signature.strip_signature_headers(headers)
-        fresh = signature.signed_headers(
-            method, url, signed_params(method, params), opts.auth_token, opts.main_auth_token
-        )
-        headers.extend(fresh.items())
-    return Prepared(url, method, headers, body, params, signed)
+    return build_signed(
+        method,
+        url,
+        params,
+        signing_token(opts),
+        opts.main_auth_token,
+        headers=headers,
+        body=body,
+    )
 
 
 def _wanted(opts: ReplayOptions, fx: Fixture) -> bool:

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from plivocb import signature
 from plivocb.callbacks import group_uuid
 from plivocb.errors import FixtureError
 from plivocb.fixture.model import Fixture
 from plivocb.fixture.store import is_fixture_name, iter_paths, load
-from plivocb.form import encode_form
+from plivocb.signed_request import build as build_signed
 
 
 @dataclass(frozen=True)
@@ -56,18 +55,8 @@ def signed_request(
     method = (method or "POST").upper()
     for key, value in (overrides or {}).items():
         params[key] = [value]
-    headers: dict[str, str] = {}
-    if method == "GET":
-        query = encode_form(params)
-        url = url + ("&" if "?" in url else "?") + query if query else url
-        body = b""
-        signed_params: dict[str, list[str]] = {}
-    else:
-        body = encode_form(params).encode("utf-8")
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        signed_params = params
-    headers.update(signature.signed_headers(method, url, signed_params, auth_token))
-    return SignedRequest(method, url, headers, body, params)
+    req = build_signed(method, url, params, auth_token)
+    return SignedRequest(req.method, req.url, dict(req.headers), req.body, params)
 
 
 class FixtureSet:

@@ -27,6 +27,7 @@ PURE = (
     "plivocb.form",
     "plivocb.fixture",  # the package: model, TOML codec, file store (no frameworks)
     "plivocb.atomic_write",
+    "plivocb.signed_request",
     "plivocb.plivoxml",
     "plivocb.checks",
     "plivocb.generate",

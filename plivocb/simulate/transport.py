@@ -20,9 +20,9 @@ import aiohttp
 from plivocb import plivoxml
 from plivocb.fixture import store as fixture_store
 from plivocb.fixture.model import Fixture, Request, Response, Signature
+from plivocb.signed_request import build as build_signed
 from plivocb.simulate.clock import VirtualClock
 from plivocb.simulate.model import Exchange, Transcript
-from plivocb.testing import signed_request
 
 USER_AGENT = "PlivoHTTP/1.0 (simulated by plivocb)"
 MAX_REPLY_BYTES = plivoxml.MAX_XML_BYTES + 1  # enough to tell "over Plivo's 100 KB limit"
@@ -136,8 +136,10 @@ class Sender:
         """Send (with retries); the exchange names any app error (status, timeout, XML)."""
         clean_url, policy = split_policy(url, policy)
         method = method.upper()
-        signed = signed_request(params, clean_url, self.auth_token, method)
-        headers = {"User-Agent": USER_AGENT, **signed.headers}
+        signed = build_signed(
+            method, clean_url, {k: [v] for k, v in params.items()}, self.auth_token
+        )
+        headers = {"User-Agent": USER_AGENT, **dict(signed.headers)}
         exchange = Exchange(
             index=len(self.transcript.requests) + 1,
             kind=kind,

@@ -19,6 +19,7 @@ from plivocb.errors import UsageError
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
 from plivocb.proxy_headers import HOP_BY_HOP
+from plivocb.signed_request import build as build_signed
 from plivocb.streams import protocol
 from plivocb.streams.plivo_side import PlivoSide
 from plivocb.streams.record import (
@@ -57,14 +58,11 @@ def handshake_headers(
     re-signed (GET, no params) for the http(s) form of `url`."""
     kept = [(k, v) for k, v in fx.request.headers if k.lower() not in DROP - {"host"}]
     headers = proxy_headers.retarget(kept, http_url(url), opts.keep_headers)
-    if not (opts.sign and opts.auth_token):
-        return headers, False
-    headers = signature.strip_signature_headers(headers)
-    fresh = signature.signed_headers(
-        "GET", http_url(url), {}, opts.auth_token, opts.main_auth_token
+    token = opts.auth_token if opts.sign and opts.auth_token else None  # replay.signing_token
+    req = build_signed(
+        "GET", http_url(url), {}, token, opts.main_auth_token, headers=headers, body=b""
     )
-    headers.extend(fresh.items())
-    return headers, True
+    return req.headers, req.signed
 
 
 async def replay_stream(

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType
 from plivocb import defaults, signature
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
+from plivocb.signed_request import build as build_signed
 from plivocb.streams import audio, protocol
 from plivocb.streams.plivo_side import PlivoSide
 from plivocb.streams.record import APP, APP_TRACK, PLIVO, STREAM_KIND, SessionRecorder, track_path
@@ -91,9 +92,9 @@ async def run_session(spec: SessionSpec, seconds: float) -> SessionResult:
     except Exception as exc:  # wave.Error
         return SessionResult("failed", f"--audio {spec.audio}: not a WAV file: {exc}")
     signed_url = http_url(spec.url)
-    headers = {"User-Agent": USER_AGENT}
-    if spec.auth_token:
-        headers.update(signature.signed_headers("GET", signed_url, {}, spec.auth_token))
+    hello = [("User-Agent", USER_AGENT)]
+    token = spec.auth_token or None  # no token: an unsigned handshake
+    headers = dict(build_signed("GET", signed_url, {}, token, headers=hello, body=b"").headers)
     async with aiohttp.ClientSession() as session:
         ws, error = None, ""
         for _ in range(CONNECT_TRIES):
