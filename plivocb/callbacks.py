@@ -167,9 +167,6 @@ def group_uuid(params: Params) -> str:
     )
 
 
-short_id = group_uuid  # the old name (it never shortened anything); kept for callers
-
-
 ERROR = "error"
 WARNING = "warning"
 # Enumerations Plivo has grown before: a value outside our table is worth a look, not a failure.
@@ -217,7 +214,7 @@ def _normal(value: str) -> str:
     return folded
 
 
-def validate(kind: str, params: Params) -> list[Problem]:
+def field_problems(kind: str, params: Params) -> list[Problem]:
     """Problems with these params for this kind of callback, as data (empty when fine).
 
     Errors are what Plivo never sends (a missing required field, a non-number where Plivo sends

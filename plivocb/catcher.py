@@ -23,7 +23,6 @@ from aiohttp import web
 
 from plivocb import defaults, signature
 from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
-from plivocb.checks import check_reply
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay, summary_of
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
@@ -43,6 +42,7 @@ from plivocb.forward import (
 )
 from plivocb.guard import BODY_TIMEOUT, ConnectionGuard, default_cap
 from plivocb.redact import Redactor
+from plivocb.response_checks import check_reply
 from plivocb.timeouts import DEFAULT as DEFAULT_BUDGET
 from plivocb.timeouts import Budget
 

@@ -8,10 +8,6 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlencode
 
 ParamDict = dict[str, list[str]]
-__all__ = ["HOP_BY_HOP", "MAX_FIELDS", "ParamDict", "TooManyFields"]
-
-# header policy, not form parsing: it lives in plivocb.proxy_headers (re-exported here)
-from plivocb.proxy_headers import HOP_BY_HOP  # noqa: E402
 
 # Plivo's callbacks carry fewer than 100 fields; a request with more is refused, not parsed, so
 # one request cannot hold the event loop while 100,000 fields are decoded, signed and written.

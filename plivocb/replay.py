@@ -18,15 +18,15 @@ from pathlib import Path
 
 import aiohttp
 
-from plivocb import checks, defaults, proxy_headers
+from plivocb import defaults, proxy_headers, response_checks
 from plivocb.callbacks import group_uuid, reply
-from plivocb.checks import StatusSpec
 from plivocb.errors import FixtureError, UsageError
 from plivocb.fixture.model import Fixture, Response
 from plivocb.fixture.store import iter_paths, load, write_in_place
 from plivocb.form import decode_text
 from plivocb.plivoxml import MAX_XML_BYTES
 from plivocb.proxy_headers import HOP_BY_HOP
+from plivocb.response_checks import StatusSpec
 from plivocb.results import Result, Summary  # re-exported: the engine's vocabulary
 from plivocb.signed_request import SignedRequest
 from plivocb.signed_request import build as build_signed
@@ -205,7 +205,7 @@ async def send_one(
         result.reasons.append(f"request failed: {type(exc).__name__}: {exc}")
         return result
     result.elapsed_ms = elapsed_ms
-    result.reasons.extend(checks.check_status(opts.expect_status, resp.status))
+    result.reasons.extend(response_checks.check_status(opts.expect_status, resp.status))
     if not complete:
         result.reasons.append(
             f"response body over --max-response ({opts.max_response} bytes, counted after "
@@ -217,7 +217,7 @@ async def send_one(
         if expected != "none" and (big or not complete):
             result.reasons.append(f"XML: body is over Plivo's 100 KB limit ({len(raw)}+ bytes)")
         elif expected != "none":
-            result.reasons.extend(checks.check_reply(expected, body, content_type))
+            result.reasons.extend(response_checks.check_reply(expected, body, content_type))
     if opts.check_timing or (opts.check_timing is None and expected == "xml"):
         budget = opts.budgets.get(fx.kind if fx.kind in opts.routes else "", DEFAULT_BUDGET)
         slow = budget.over(elapsed_ms)
@@ -233,7 +233,9 @@ async def send_one(
             if (baseline.status, baseline.body) != (resp.status, body):
                 result.reasons.append("response differs from the recording (too large to diff)")
         else:
-            result.reasons.extend(checks.compare(baseline.status, baseline.body, resp.status, body))
+            result.reasons.extend(
+                response_checks.compare(baseline.status, baseline.body, resp.status, body)
+            )
     checked = time.perf_counter() - started
     if checked > opts.timeout:
         result.reasons.append(f"exchange and checks took {checked:.1f} s, over --timeout")

@@ -1,4 +1,4 @@
-from plivocb.callbacks import classify, expects_xml, validate
+from plivocb.callbacks import classify, expects_xml, field_problems
 from plivocb.form import parse_query
 
 INBOUND_ANSWER = parse_query(
@@ -26,7 +26,7 @@ def test_real_captures_classify_and_validate_clean() -> None:
         ("hangup", BUSY_HANGUP),
         ("message", INBOUND_SMS),
     ):
-        assert validate(kind, params) == [], kind
+        assert field_problems(kind, params) == [], kind
     assert INBOUND_SMS["Text"] == ["Hello ümlæt"]
 
 
@@ -60,7 +60,7 @@ def test_validator_reports_problems_as_data() -> None:
         HangupSource=["Martians"],
     )
     del params["CallUUID"]
-    found = {(p.field, p.message.split(" ")[-1]) for p in validate("hangup", params)}
+    found = {(p.field, p.message.split(" ")[-1]) for p in field_problems("hangup", params)}
     fields = {f for f, _ in found}
     assert {"CallUUID", "CallStatus", "HangupCauseCode", "Direction", "HangupSource"} <= fields
 
@@ -75,12 +75,12 @@ def test_hangup_consistency() -> None:
         Duration=["5"],
         BillDuration=["3"],
     )
-    messages = [str(p) for p in validate("hangup", params)]
+    messages = [str(p) for p in field_problems("hangup", params)]
     assert any("does not match code 4000" in m for m in messages)
     assert any("less than Duration" in m for m in messages)
     assert any("AnswerTime→EndTime is 60s" in m for m in messages)
     unanswered = dict(BUSY_HANGUP, Duration=["30"], BillDuration=["60"])
-    assert any("never answered" in str(p) for p in validate("hangup", unanswered))
-    unlisted = validate("hangup", dict(BUSY_HANGUP, HangupCauseCode=["1234"]))
+    assert any("never answered" in str(p) for p in field_problems("hangup", unanswered))
+    unlisted = field_problems("hangup", dict(BUSY_HANGUP, HangupCauseCode=["1234"]))
     assert [(p.field, p.severity) for p in unlisted] == [("HangupCauseCode", "warning")]
     assert "not in Plivo" in str(unlisted[0])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plivocb import fixture as fx
-from plivocb.callbacks import classify, validate
+from plivocb.callbacks import classify, field_problems
 from plivocb.cli import main
 from plivocb.fields import HANGUP_CAUSES, SMS_ERROR_CODES
 from plivocb.generate import Generator
@@ -37,7 +37,7 @@ def test_every_cause_gives_a_hangup_plivo_could_send(code: int) -> None:
     g = gen()
     hangup = g.hangup(g.answer("outbound"), 42, code)
     params = {k: [v] for k, v in hangup.items()}
-    assert validate("hangup", params) == []
+    assert field_problems("hangup", params) == []
     assert hangup["HangupCauseName"] == HANGUP_CAUSES[code]
     if hangup["AnswerTime"]:
         assert int(hangup["Duration"]) > 0 and hangup["CallStatus"] == "completed"

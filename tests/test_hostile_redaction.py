@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from plivocb import fixture as fx
 from plivocb.fixture import Fixture, Response, Signature
-from plivocb.fixture_checks import fixture_problems
+from plivocb.fixture_validation import fixture_problems
 from plivocb.form import encode_form, parse_body, parse_query
 from plivocb.redact import REMOVED, Redactor
 from tests.helpers import ANSWER, form, make_fixture

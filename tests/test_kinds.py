@@ -2,7 +2,7 @@
 
 import pytest
 
-from plivocb.callbacks import KINDS, Problem, classify, reply, validate
+from plivocb.callbacks import KINDS, Problem, classify, field_problems, reply
 from plivocb.form import parse_query
 
 CALL = {
@@ -243,24 +243,26 @@ def test_transcription_needs_no_record_url_and_validates_clean() -> None:
         "&duration=5&call_uuid=c490f944-013f-4baa-b0eb-af87113bc8f7&recording_id=r1&error="
     )
     assert classify(params) == "transcription"
-    assert validate("transcription", params) == []
+    assert field_problems("transcription", params) == []
 
 
 def test_per_kind_required_fields() -> None:
-    assert Problem("SequenceNumber", "missing required field") in validate(
+    assert Problem("SequenceNumber", "missing required field") in field_problems(
         "input_partial", {"StableSpeech": ["x"]}
     )
-    assert Problem("DialAction", "missing required field") in validate(
+    assert Problem("DialAction", "missing required field") in field_problems(
         "dial_callback", {"DialBLegUUID": ["b"]}
     )
-    assert Problem("DialStatus", "missing required field") in validate("dial", dict(CALL))
-    assert Problem("Machine", "missing required field") in validate(
+    assert Problem("DialStatus", "missing required field") in field_problems("dial", dict(CALL))
+    assert Problem("Machine", "missing required field") in field_problems(
         "machine_detection", p(Event="MachineDetection")
     )
-    assert Problem("StreamID", "missing required field") in validate(
+    assert Problem("StreamID", "missing required field") in field_problems(
         "stream_status", {"Event": ["StopStream"]}
     )
-    assert Problem("MPCUUID", "missing required field") in validate("mpc", {"EventName": ["x"]})
+    assert Problem("MPCUUID", "missing required field") in field_problems(
+        "mpc", {"EventName": ["x"]}
+    )
 
 
 def test_warnings_for_what_real_traffic_shows_errors_for_what_plivo_never_sends() -> None:
@@ -272,7 +274,7 @@ def test_warnings_for_what_real_traffic_shows_errors_for_what_plivo_never_sends(
         HangupCauseName="Cancelled",
         CallStatus="cancelled",
     )
-    found = validate("hangup", hangup)
+    found = field_problems("hangup", hangup)
     assert {(x.field, x.severity) for x in found} == {
         ("HangupCauseName", "warning"),
         ("CallStatus", "warning"),
@@ -281,14 +283,14 @@ def test_warnings_for_what_real_traffic_shows_errors_for_what_plivo_never_sends(
     for code in ("5030", "4210"):
         assert [
             x.severity
-            for x in validate(
+            for x in field_problems(
                 "hangup",
                 dict(
                     hangup, HangupCauseCode=[code], HangupCauseName=["x"], CallStatus=["canceled"]
                 ),
             )
         ] == ["warning"]
-    wrong = validate(
+    wrong = field_problems(
         "hangup", dict(hangup, HangupCauseName=["Normal Hangup"], CallStatus=["dancing"])
     )
     assert {(x.field, x.severity) for x in wrong} == {
@@ -297,7 +299,7 @@ def test_warnings_for_what_real_traffic_shows_errors_for_what_plivo_never_sends(
     }
     assert [
         x.severity
-        for x in validate(
+        for x in field_problems(
             "hangup",
             dict(
                 hangup,

@@ -334,8 +334,8 @@ async def test_xml_check_follows_the_kind_table(aiohttp_server, tmp_path: Path) 
 
 
 async def test_library_errors_name_no_flags_and_the_cli_adds_them(tmp_path: Path) -> None:
-    from plivocb.checks import StatusSpec, StatusSpecError
     from plivocb.replay import NoTargetError, ReplayOptions, target_url
+    from plivocb.response_checks import StatusSpec, StatusSpecError
 
     with pytest.raises(StatusSpecError) as bad_spec:
         StatusSpec.parse("2xx,abc")

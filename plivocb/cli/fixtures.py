@@ -354,11 +354,11 @@ def validate(
     """Check fixtures: format and Plivo fields. Errors exit 1; warnings print and pass."""
     from plivocb.callbacks import ERROR
     from plivocb.fixture.store import iter_paths
-    from plivocb.fixture_checks import check_files
+    from plivocb.fixture_validation import validate_files
     from plivocb.inert import visible
 
     files = bad = warned = 0
-    for p, problems in check_files(iter_paths(_or_default(path))):
+    for p, problems in validate_files(iter_paths(_or_default(path))):
         files += 1
         errors = [x for x in problems if x.severity == ERROR]
         if errors or (strict and problems):

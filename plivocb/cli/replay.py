@@ -21,7 +21,7 @@ from plivocb.cli.common import (
 from plivocb.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from plivocb.checks import StatusSpec
+    from plivocb.response_checks import StatusSpec
 
 
 def _require_url(value: str, option: str, websocket: bool) -> None:
@@ -33,7 +33,7 @@ def _require_url(value: str, option: str, websocket: bool) -> None:
 
 
 def _status_spec(text: str) -> StatusSpec:
-    from plivocb.checks import StatusSpec, StatusSpecError
+    from plivocb.response_checks import StatusSpec, StatusSpecError
 
     try:
         return StatusSpec.parse(text)

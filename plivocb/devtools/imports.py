@@ -29,7 +29,7 @@ PURE = (
     "plivocb.atomic_write",
     "plivocb.signed_request",
     "plivocb.plivoxml",
-    "plivocb.checks",
+    "plivocb.response_checks",
     "plivocb.generate",
     "plivocb.redact",
     "plivocb.events",

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from plivocb import checks, defaults, plivoxml, replay, signature
+from plivocb import defaults, plivoxml, replay, response_checks, signature
 from plivocb.callbacks import expects_xml
 from plivocb.errors import PlivocbError
 from plivocb.fixture.model import Fixture
@@ -231,7 +231,7 @@ async def replay_one(
     recorded = fx.response
     differences: list[str] = []
     if recorded is not None and result.status is not None:
-        differences = checks.compare(
+        differences = response_checks.compare(
             recorded.status, recorded.body, result.status, result.response_body
         )
     return {

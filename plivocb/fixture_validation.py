@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from plivocb.callbacks import ERROR, Problem, classify, validate
+from plivocb.callbacks import ERROR, Problem, classify, field_problems
 from plivocb.errors import FixtureError
 from plivocb.fixture.model import Fixture
 from plivocb.fixture.store import load
@@ -18,7 +18,7 @@ from plivocb.form import request_params
 
 
 def fixture_problems(fx: Fixture) -> list[Problem]:
-    problems = validate(fx.kind, fx.params)
+    problems = field_problems(fx.kind, fx.params)
     detected = classify(fx.params, fx.request.path)
     if detected != fx.kind:
         problems.append(Problem("", f"kind is {fx.kind!r} but its params look like {detected!r}"))
@@ -52,7 +52,7 @@ def _shown(values: list[str] | None) -> str:
     return repr(text[:40] + ("…" if len(text) > 40 else ""))
 
 
-def check_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:
+def validate_files(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Problem]]]:
     """Each file with its problems (a file that does not load has that as its problem)."""
     for path in paths:
         try:

@@ -1,4 +1,8 @@
-"""Checks on a replayed response: expected status, Plivo XML, and comparison with the recording."""
+"""Checks on the app's reply: expected status, Plivo XML, and comparison with the recording.
+
+Replay runs them on every response, listen on what the app answered a forwarded callback.
+Checks on a fixture's own content are `plivocb.fixture_validation` (and `callbacks.field_problems`).
+"""
 
 from __future__ import annotations
 
