@@ -55,7 +55,9 @@ def plivocb_fixtures(plivocb_fixture_dir: Path) -> FixtureSet:
     """Fixtures by name, glob, kind or call: `.load()`, `.glob()`, `.kind()`, `.call()`."""
     from plivocb.testing import FixtureSet
 
-    return FixtureSet(plivocb_fixture_dir)
+    return FixtureSet(
+        plivocb_fixture_dir, "set --plivocb-fixtures DIR or the plivocb_fixtures ini option"
+    )
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from plivocb.timeouts import Budget
 DROP_HEADERS = (HOP_BY_HOP - {"host"}) | {"accept-encoding"}
 
 
-MAX_RECORDED_WAIT = 3600.0  # seconds --timing recorded may pause between two fixtures
+MAX_RECORDED_WAIT = 3600.0  # seconds recorded timing may pause between two fixtures
 
 
 @dataclass
@@ -71,13 +71,36 @@ class ReplayOptions:
     # Plivo's timeout budget per kind ("" for --to), from the URLs' `#rt=…` fragments.
     budgets: dict[str, Budget] = field(default_factory=dict)
     check_timing: bool | None = None  # None: only for the kinds Plivo reads XML from
+    # How results name the options they mention: the engine knows no CLI flags, so a reason
+    # says `max_response` unless the caller names it otherwise (`plivocb replay`: its flags).
+    option_names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, option: str) -> str:
+        """What to call option `option` (a field of this object) in a result's reason."""
+        return self.option_names.get(option, option)
+
+
+class RecordedGapError(FixtureError):
+    """Recorded timing would pause longer than MAX_RECORDED_WAIT before this fixture."""
+
+    def __init__(self, path: Path, received_at: datetime, wait: float, speed: float) -> None:
+        super().__init__(
+            path,
+            f"received_at {received_at.isoformat()} comes {wait:.0f} s after the fixture before "
+            f"it (at speed {speed:g}); recorded timing would wait that long",
+            "replay without recorded timing, faster, or fix received_at",
+        )
+        self.received_at = received_at
+        self.wait = wait
+        self.speed = speed
 
 
 class NoTargetError(UsageError):
     """No base URL and no route for a fixture's kind (the CLI adds which options to pass)."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__(f"no target for {kind!r} callbacks")
+        what = "stream fixtures" if kind == "stream" else f"{kind!r} callbacks"
+        super().__init__(f"no target for {what}")
         self.kind = kind
 
 
@@ -146,12 +169,7 @@ def stream_fixtures(opts: ReplayOptions) -> Iterator[tuple[Path, Fixture]]:
         for (before, _, _), (after, _, path) in itertools.pairwise(order):
             wait = (after - before).total_seconds() / opts.speed
             if wait > MAX_RECORDED_WAIT:
-                raise FixtureError(
-                    path,
-                    f"received_at {after.isoformat()} comes {wait:.0f} s after the fixture before "
-                    f"it (at --speed {opts.speed:g}); --timing recorded would wait that long",
-                    "use --timing fast, a higher --speed, or fix received_at",
-                )
+                raise RecordedGapError(path, after, wait, opts.speed)
         for _, _, path in order:
             yield path, load(path)
         return
@@ -208,8 +226,8 @@ async def send_one(
     result.reasons.extend(response_checks.check_status(opts.expect_status, resp.status))
     if not complete:
         result.reasons.append(
-            f"response body over --max-response ({opts.max_response} bytes, counted after "
-            "decompression): stopped reading"
+            f"response body over {opts.name('max_response')} ({opts.max_response} bytes, "
+            "counted after decompression): stopped reading"
         )
     big = len(raw) > MAX_XML_BYTES  # not parsed or diffed: Plivo itself would refuse it
     expected = reply(fx.kind, prepared.params)
@@ -226,9 +244,13 @@ async def send_one(
     if opts.compare:
         baseline = fx.response
         if baseline is None:
-            result.skipped = "--compare: no recorded response to compare with (generated fixture)"
+            result.skipped = (
+                f"{opts.name('compare')}: no recorded response to compare with (generated fixture)"
+            )
         elif not baseline.is_baseline:
-            result.skipped = f"--compare: the recorded response was {_NOT_APP[baseline.origin]}"
+            result.skipped = (
+                f"{opts.name('compare')}: the recorded response was {_NOT_APP[baseline.origin]}"
+            )
         elif big or not complete or len(baseline.body) > MAX_XML_BYTES:
             if (baseline.status, baseline.body) != (resp.status, body):
                 result.reasons.append("response differs from the recording (too large to diff)")
@@ -238,7 +260,9 @@ async def send_one(
             )
     checked = time.perf_counter() - started
     if checked > opts.timeout:
-        result.reasons.append(f"exchange and checks took {checked:.1f} s, over --timeout")
+        result.reasons.append(
+            f"exchange and checks took {checked:.1f} s, over {opts.name('timeout')}"
+        )
     if opts.update_baseline:
         result.response = Response(
             resp.status,

@@ -62,16 +62,13 @@ def signed_request(
 class FixtureSet:
     """Fixtures in one directory, by name, glob, kind or call."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, missing_hint: str = "check the directory's path") -> None:
         self.directory = directory
+        self.missing_hint = missing_hint  # how the caller's users point at another directory
 
     def paths(self) -> list[Path]:
         if not self.directory.is_dir():
-            raise FixtureError(
-                self.directory,
-                "no such fixture directory",
-                "set --plivocb-fixtures DIR or the plivocb_fixtures ini option",
-            )
+            raise FixtureError(self.directory, "no such fixture directory", self.missing_hint)
         return list(iter_paths([str(self.directory)]))
 
     def load(self, name: str) -> Fixture:

@@ -18,10 +18,19 @@ from plivocb.cli.common import (
     require_http_url,
     require_output_file,
 )
-from plivocb.errors import ExitCode, UsageError
+from plivocb.errors import ExitCode, FixtureError, UsageError
 
 if TYPE_CHECKING:
     from plivocb.response_checks import StatusSpec
+
+
+# The engine's results name options by their ReplayOptions field; the user knows them as flags.
+FLAG_NAMES = {
+    "max_response": "--max-response",
+    "compare": "--compare",
+    "timeout": "--timeout",
+    "first_response_ms": "--first-response-ms",
+}
 
 
 def _require_url(value: str, option: str, websocket: bool) -> None:
@@ -160,7 +169,7 @@ def register(app: typer.Typer) -> None:
         import asyncio
 
         from plivocb.fixture.store import iter_paths
-        from plivocb.replay import NoTargetError, ReplayOptions, run
+        from plivocb.replay import NoTargetError, RecordedGapError, ReplayOptions, run
         from plivocb.replay_output import (
             JsonOutput,
             LineOutput,
@@ -226,6 +235,7 @@ def register(app: typer.Typer) -> None:
             fail_fast=fail_fast,
             keep_headers={name.lower() for name in keep_header},
             update_baseline=update_baseline,
+            option_names=dict(FLAG_NAMES),
         )
         if not any(True for _ in iter_paths(opts.paths)):
             raise UsageError(
@@ -255,6 +265,14 @@ def register(app: typer.Typer) -> None:
             summary = asyncio.run(run(opts, outputs.result))
         except NoTargetError as exc:  # the library names no flags: the CLI says what to pass
             raise UsageError(exc.message, f"pass --to URL or --route {exc.kind}=URL") from None
+        except RecordedGapError as exc:
+            raise FixtureError(
+                exc.path,
+                f"received_at {exc.received_at.isoformat()} comes {exc.wait:.0f} s after the "
+                f"fixture before it (at --speed {exc.speed:g}); --timing recorded would wait "
+                "that long",
+                "use --timing fast, a higher --speed, or fix received_at",
+            ) from None
         outputs.finish(summary)
         if summary.interrupted:
             raise typer.Exit(int(ExitCode.INTERRUPTED))

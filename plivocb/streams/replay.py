@@ -15,7 +15,6 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from plivocb import proxy_headers, signature
-from plivocb.errors import UsageError
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
 from plivocb.proxy_headers import HOP_BY_HOP
@@ -46,7 +45,9 @@ def stream_url(opts: ReplayOptions, fx: Fixture) -> str:
     if STREAM_KIND in opts.routes:
         return ws_url(opts.routes[STREAM_KIND])
     if opts.to is None:
-        raise UsageError("no target for stream fixtures", "pass --to URL or --route stream=URL")
+        from plivocb.replay import NoTargetError
+
+        raise NoTargetError(STREAM_KIND)
     query = f"?{fx.request.query}" if fx.request.query else ""
     return ws_url(opts.to.rstrip("/")) + (fx.request.path or "/") + query
 
@@ -268,11 +269,11 @@ def _check(
             if waited > opts.first_response_ms:
                 result.reasons.append(
                     f"first response {waited:.0f} ms after the first caller audio, over "
-                    f"--first-response-ms {opts.first_response_ms:g}"
+                    f"{opts.name('first_response_ms')} {opts.first_response_ms:g}"
                 )
     if opts.compare and tally.names != recorded.app_events:
         result.reasons.append(
-            "--compare: app events differ (runs merged)\n"
+            f"{opts.name('compare')}: app events differ (runs merged)\n"
             f"  recorded: {' '.join(recorded.app_events) or '(none)'}\n"
             f"  replayed: {' '.join(tally.names) or '(none)'}"
         )
