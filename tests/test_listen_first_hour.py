@@ -396,8 +396,13 @@ def test_ctrl_c_in_the_first_seconds_exits_0_with_the_summary(tmp_path: Path, de
          "--out", str(tmp_path / "rec")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
-    time.sleep(delay)
-    proc.send_signal(2)
-    out, err = proc.communicate(timeout=30)
+    with proc:  # a listener that ignored the Ctrl-C must not outlive the test (nor its pipes)
+        try:
+            time.sleep(delay)
+            proc.send_signal(2)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 0, (delay, out, err)
     assert "plivocb stopped: 0 callbacks recorded" in out + err and "Traceback" not in err

@@ -145,8 +145,9 @@ async def test_ctrl_c_writes_partial_junit_and_summary(dev: DevApp, tmp_path: Pa
         proc.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     finally:
-        if proc.returncode is None:
+        if proc.returncode is None:  # it ignored the Ctrl-C: do not let it outlive the test
             proc.kill()
+            await proc.communicate()
     assert proc.returncode == 130, err
     summary = json.loads(out.decode().splitlines()[-1])
     assert summary["interrupted"] and summary["total"] == 1 and summary["passed"] == 1
