@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 
@@ -31,6 +32,21 @@ class PlivocbError(Exception):
 
 class UsageError(PlivocbError):
     """Bad options or arguments."""
+
+
+Namer = Callable[[str], str]  # an option's name (a field of an options object) -> what to call it
+
+
+class OptionError(UsageError):
+    """A bad option value, worded without CLI flags.
+
+    `words(name)` gives the message and hint with each option called `name(option)`. As raised,
+    options go by their own names (`max_duration`); the CLI words it again with its flags.
+    """
+
+    def __init__(self, words: Callable[[Namer], tuple[str, str]]) -> None:
+        super().__init__(*words(lambda option: option))
+        self.words = words
 
 
 class FixtureError(PlivocbError):

@@ -21,7 +21,7 @@ from plivocb.cli import simulate as simulate_cli
 from plivocb.cli import xml as xml_cli
 from plivocb.cli.common import err_console, state
 from plivocb.environment import Environment
-from plivocb.errors import ExitCode, PlivocbError
+from plivocb.errors import ExitCode, OptionError, PlivocbError
 
 # The root command group. Not called `app`: that is the `plivocb.cli.app` module (`plivocb app …`).
 cli = typer.Typer(
@@ -137,6 +137,11 @@ def _swap(name: str, stream: object) -> Iterator[None]:
         setattr(sys, name, saved)
 
 
+def flag_name(option: str) -> str:
+    """The command-line flag of an options object's field: `max_duration` is `--max-duration`."""
+    return "--" + option.replace("_", "-")
+
+
 def _print_error(message: str, hint: str) -> None:
     """`Error: …` and `  hint: …` on stderr; both may quote files, peers or argv: inert."""
     from plivocb.inert import markup as escape
@@ -156,7 +161,10 @@ def _run(argv: list[str] | None) -> None:
     except PlivocbError as exc:
         if state.verbose:
             traceback.print_exc()
-        _print_error(exc.message, exc.hint)
+        if isinstance(exc, OptionError):  # the library names options as fields: say the flags
+            _print_error(*exc.words(flag_name))
+        else:
+            _print_error(exc.message, exc.hint)
         sys.exit(int(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
         if args[:1] == ["listen"]:  # before listen took over Ctrl-C: nothing started yet

@@ -10,7 +10,7 @@ from typing import Any
 
 from plivocb import defaults
 from plivocb.choices import Direction, HttpMethod, Machine, MessageType, ReplyFate
-from plivocb.errors import UsageError
+from plivocb.errors import OptionError
 from plivocb.fields import HANGUP_CAUSES
 from plivocb.fixture.model import Fixture
 from plivocb.generate import LEGACY_CAUSE
@@ -34,12 +34,20 @@ class CallerInput:
         if text.startswith("speech:"):
             spoken = text[len("speech:") :].strip()
             if not spoken:
-                raise UsageError("--input speech: needs words", "e.g. --input 'speech:yes please'")
+                raise OptionError(
+                    lambda n: (
+                        f"{n('input')} speech: needs words",
+                        f"e.g. {n('input')} 'speech:yes please'",
+                    )
+                )
             return cls("speech", spoken)
         if not text or not re.fullmatch(r"[0-9*#A-Da-d]+", text):
-            raise UsageError(
-                f"--input {text!r} is neither DTMF keys nor speech",
-                "use keys 0-9 * # (e.g. --input '23#') or --input 'speech:yes please'",
+            raise OptionError(
+                lambda n: (
+                    f"{n('input')} {text!r} is neither DTMF keys nor speech",
+                    f"use keys 0-9 * # (e.g. {n('input')} '23#') or "
+                    f"{n('input')} 'speech:yes please'",
+                )
             )
         return cls("dtmf", text.upper())
 
@@ -55,9 +63,11 @@ class DialOutcome:
     def parse(cls, text: str) -> DialOutcome:
         name, _, seconds = text.partition(":")
         if name not in DIAL_OUTCOMES or (seconds and name != "answered"):
-            raise UsageError(
-                f"--dial {text!r} is not an outcome",
-                "use answered[:SECONDS], busy, failed, no-answer or timeout",
+            raise OptionError(
+                lambda n: (
+                    f"{n('dial')} {text!r} is not an outcome",
+                    "use answered[:SECONDS], busy, failed, no-answer or timeout",
+                )
             )
         if not seconds:
             return cls(name)
@@ -66,7 +76,9 @@ class DialOutcome:
         except ValueError:
             talk = -1.0
         if talk < 0:
-            raise UsageError(f"--dial {text!r}: bad seconds", "e.g. --dial answered:30")
+            raise OptionError(
+                lambda n: (f"{n('dial')} {text!r}: bad seconds", f"e.g. {n('dial')} answered:30")
+            )
         return cls(name, talk)
 
 
@@ -85,11 +97,17 @@ class RecordTake:
         except ValueError:
             value = -1.0
         if value < 0:
-            raise UsageError(
-                f"--record {text!r} is not a number of seconds",
-                "e.g. --record 12 or --record '12:please call me back'",
+            raise OptionError(
+                lambda n: (
+                    f"{n('record')} {text!r} is not a number of seconds",
+                    f"e.g. {n('record')} 12 or {n('record')} '12:please call me back'",
+                )
             )
         return cls(value, words.strip())
+
+
+def _bad_method(method: str) -> OptionError:
+    return OptionError(lambda n: (f"{n('method')} {method!r}", "Plivo only uses GET or POST"))
 
 
 @dataclass
@@ -115,20 +133,30 @@ class CallOptions:
 
     def check(self) -> None:
         if self.audio is not None and not self.audio.is_file():
-            raise UsageError(f"--audio {self.audio}: no such file", "give a .wav file")
+            audio = self.audio
+            raise OptionError(lambda n: (f"{n('audio')} {audio}: no such file", "give a .wav file"))
         if self.method not in tuple(HttpMethod):
-            raise UsageError(f"--method {self.method!r}", "Plivo only uses GET or POST")
+            raise _bad_method(self.method)
         if self.direction not in tuple(Direction):
-            raise UsageError(f"--direction {self.direction!r}", "use inbound or outbound")
+            direction = self.direction
+            raise OptionError(
+                lambda n: (f"{n('direction')} {direction!r}", "use inbound or outbound")
+            )
         if self.machine is not None and self.machine not in tuple(Machine):
-            raise UsageError(f"--machine {self.machine!r}", "use human or machine")
+            machine = self.machine
+            raise OptionError(lambda n: (f"{n('machine')} {machine!r}", "use human or machine"))
         if self.machine is not None and self.direction != "outbound":
-            raise UsageError(
-                "--machine only applies to outbound calls",
-                "add --direction outbound (Plivo's machine detection is a Make Call option)",
+            raise OptionError(
+                lambda n: (
+                    f"{n('machine')} only applies to outbound calls",
+                    f"add {n('direction')} outbound (Plivo's machine detection is a Make Call "
+                    "option)",
+                )
             )
         if self.max_duration <= 0:
-            raise UsageError("--max-duration must be positive", "e.g. --max-duration 300")
+            raise OptionError(
+                lambda n: (f"{n('max_duration')} must be positive", f"e.g. {n('max_duration')} 300")
+            )
 
 
 @dataclass
@@ -147,13 +175,22 @@ class MessageOptions:
 
     def check(self) -> None:
         if self.method not in tuple(HttpMethod):
-            raise UsageError(f"--method {self.method!r}", "Plivo only uses GET or POST")
+            raise _bad_method(self.method)
         if self.type not in MESSAGE_TYPES:
-            raise UsageError(f"--type {self.type!r}", "use sms, mms or whatsapp")
+            kind = self.type
+            raise OptionError(lambda n: (f"{n('type')} {kind!r}", "use sms, mms or whatsapp"))
         if self.status not in MESSAGE_STATUSES:
-            raise UsageError(f"--status {self.status!r}", "use delivered, undelivered or failed")
+            status = self.status
+            raise OptionError(
+                lambda n: (f"{n('status')} {status!r}", "use delivered, undelivered or failed")
+            )
         if self.media and self.type == "sms":
-            raise UsageError("--media needs --type mms or whatsapp", "add --type mms")
+            raise OptionError(
+                lambda n: (
+                    f"{n('media')} needs {n('type')} mms or whatsapp",
+                    f"add {n('type')} mms",
+                )
+            )
 
 
 @dataclass(frozen=True)

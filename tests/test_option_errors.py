@@ -1,0 +1,49 @@
+"""Core option errors name no CLI flags; the CLI's error boundary words them with its flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from plivocb.cli import flag_name
+from plivocb.errors import OptionError, UsageError
+from plivocb.simulate.model import CallerInput, CallOptions, MessageOptions
+from tests.inproc import arun_cli
+
+
+def test_the_library_names_options_as_their_fields() -> None:
+    with pytest.raises(OptionError) as bad_input:
+        CallerInput.parse("xyz")
+    assert bad_input.value.message == "input 'xyz' is neither DTMF keys nor speech"
+    assert "--" not in bad_input.value.hint
+    with pytest.raises(UsageError) as machine:  # still a UsageError: exit 2, as before
+        CallOptions(answer_url="http://127.0.0.1:9/a", machine="human").check()
+    assert machine.value.message == "machine only applies to outbound calls"
+    assert machine.value.hint.startswith("add direction outbound")
+    with pytest.raises(OptionError) as media:
+        MessageOptions(message_url="http://127.0.0.1:9/m", media=["http://x/a.png"]).check()
+    assert (media.value.message, media.value.hint) == (
+        "media needs type mms or whatsapp",
+        "add type mms",
+    )
+
+
+def test_flag_names_follow_the_fields() -> None:
+    assert flag_name("max_duration") == "--max-duration"
+    words = CallOptions(answer_url="http://127.0.0.1:9/a", max_duration=0)
+    with pytest.raises(OptionError) as err:
+        words.check()
+    assert err.value.words(flag_name) == (
+        "--max-duration must be positive",
+        "e.g. --max-duration 300",
+    )
+
+
+async def test_the_cli_shows_the_flags_as_before() -> None:
+    base = ("simulate", "call", "--answer-url", "http://127.0.0.1:9/a")
+    code, _, err = await arun_cli(*base, "--input", "xyz")
+    assert code == 2, err
+    assert "--input 'xyz' is neither DTMF keys nor speech" in err
+    assert "(e.g. --input '23#') or --input 'speech:yes please'" in err
+    code, _, err = await arun_cli(*base, "--machine", "human")
+    assert code == 2 and "--machine only applies to outbound calls" in err
+    assert "add --direction outbound" in err and "Traceback" not in err
