@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plivocb.errors import PlivocbError, UsageError
+from plivocb.errors import OptionError, PlivocbError
 from plivocb.plivo_api import APP_FIELDS, PlivoApi
 from plivocb.safe_files import read_regular
 from plivocb.timeouts import Budget, budget_of, split
@@ -99,9 +99,11 @@ def _state_problem(data: Any, app_id: str, auth_id: str) -> str:
 
 def credentials(auth_id: str | None, auth_token: str | None) -> tuple[str, str]:
     if not auth_id or not auth_token:
-        raise UsageError(
-            "pointing a Plivo Application needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN",
-            "export both (from the Plivo console), or pass --auth-id / --auth-token",
+        raise OptionError(
+            lambda n: (
+                "pointing a Plivo Application needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN",
+                f"export both (from the Plivo console), or pass {n('auth_id')} / {n('auth_token')}",
+            )
         )
     return auth_id, auth_token
 

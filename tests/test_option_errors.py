@@ -47,3 +47,18 @@ async def test_the_cli_shows_the_flags_as_before() -> None:
     code, _, err = await arun_cli(*base, "--machine", "human")
     assert code == 2 and "--machine only applies to outbound calls" in err
     assert "add --direction outbound" in err and "Traceback" not in err
+
+
+async def test_app_credentials_name_the_fields_and_the_cli_the_flags() -> None:
+    import os
+
+    from plivocb.app_pointer import credentials
+
+    with pytest.raises(OptionError) as missing:
+        credentials(None, None)
+    assert missing.value.hint.endswith("or pass auth_id / auth_token")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLIVO")}
+    code, _, err = await arun_cli("app", "show", "11111111111111111", environ=env)
+    assert code == 2, err
+    assert "needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN" in err
+    assert "or pass --auth-id / --auth-token" in err
