@@ -14,15 +14,38 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+Namer = Callable[[str], str]  # an option's name (a field of an options object) -> what to call it
+# The message and hint of an error that mentions options, given how to call them: the library
+# names no CLI flags, so as raised they go by their own names (`max_duration`); the CLI's error
+# boundary words the error again with its flags (`--max-duration`).
+Words = Callable[[Namer], tuple[str, str]]
+
+
+def _own_name(option: str) -> str:
+    return option
+
+
 class PlivocbError(Exception):
     """An error the user can act on: what went wrong, and a hint saying what to do next."""
 
     exit_code: ExitCode = ExitCode.USAGE
+    words: Words | None = None
 
-    def __init__(self, message: str, hint: str = "", exit_code: ExitCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        hint: str = "",
+        exit_code: ExitCode | None = None,
+        *,
+        words: Words | None = None,
+    ) -> None:
+        """`words` instead of `message` and `hint`: an error that mentions options (see Words)."""
+        if words is not None:
+            message, hint = words(_own_name)
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.words = words
         if exit_code is not None:
             self.exit_code = exit_code
 
@@ -34,19 +57,11 @@ class UsageError(PlivocbError):
     """Bad options or arguments."""
 
 
-Namer = Callable[[str], str]  # an option's name (a field of an options object) -> what to call it
-
-
 class OptionError(UsageError):
-    """A bad option value, worded without CLI flags.
+    """A bad option value, worded without CLI flags (exit 2): see Words."""
 
-    `words(name)` gives the message and hint with each option called `name(option)`. As raised,
-    options go by their own names (`max_duration`); the CLI words it again with its flags.
-    """
-
-    def __init__(self, words: Callable[[Namer], tuple[str, str]]) -> None:
-        super().__init__(*words(lambda option: option))
-        self.words = words
+    def __init__(self, words: Words) -> None:
+        super().__init__(words=words)
 
 
 class FixtureError(PlivocbError):

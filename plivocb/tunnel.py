@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from plivocb.environment import DEFAULT_NGROK_STARTUP_TIMEOUT
-from plivocb.errors import ExitCode, TunnelError
+from plivocb.errors import ExitCode, Namer, TunnelError
 
 if TYPE_CHECKING:
     from pyngrok.conf import PyngrokConfig
 
 T = TypeVar("T")
-ALTERNATIVES = "or use --tunnel none / --public-url URL"
+
+
+def alternatives(n: Namer) -> str:
+    """The way round ngrok, for any tunnel error's hint (options named by `n`)."""
+    return f"or use {n('tunnel')} none / {n('public_url')} URL"
+
+
 # Where ngrok's own error pages (ERR_NGROK_105/106, ngrok.com/docs/errors) send users for one.
 AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
 INSTALL_URL = "https://ngrok.com/download"
@@ -70,17 +76,22 @@ def find_agent(authtoken: str | None, temp_dir: str) -> Agent:
     config_path = None if os.path.exists(default_config) else os.path.join(temp_dir, "ngrok.yml")
     if not token and not _has_authtoken(default_config):
         raise TunnelError(
-            "ngrok needs an authtoken and none is set",
-            f"set NGROK_AUTHTOKEN (free at {AUTHTOKEN_URL}) or pass --ngrok-authtoken, "
-            f"{ALTERNATIVES}",
+            words=lambda n: (
+                "ngrok needs an authtoken and none is set",
+                f"set NGROK_AUTHTOKEN (free at {AUTHTOKEN_URL}) or pass {n('ngrok_authtoken')}, "
+                f"{alternatives(n)}",
+            ),
             exit_code=ExitCode.USAGE,  # a setting, not an outage
         )
     explicit = os.environ.get("PYNGROK_NGROK_PATH")
     if explicit:
         if is_pyngrok_shim(explicit):
             raise TunnelError(
-                f"PYNGROK_NGROK_PATH={explicit} is pyngrok's `ngrok` script, not the ngrok agent",
-                f"point it at the agent binary ({INSTALL_URL}) or unset it, {ALTERNATIVES}",
+                words=lambda n: (
+                    f"PYNGROK_NGROK_PATH={explicit} is pyngrok's `ngrok` script, not the ngrok "
+                    "agent",
+                    f"point it at the agent binary ({INSTALL_URL}) or unset it, {alternatives(n)}",
+                ),
                 exit_code=ExitCode.USAGE,  # a setting
             )
         return Agent(explicit, not os.path.exists(explicit), config_path)
@@ -210,10 +221,13 @@ class NgrokTunnel:
         except PyngrokNgrokInstallError as exc:
             self._forget_failed_download()
             await self.close()
+            reason = _first_line(exc)
             raise TunnelError(
-                f"ngrok is not installed and could not be downloaded ({_first_line(exc)})",
-                f"install the agent ({INSTALL_URL}) on PATH or set PYNGROK_NGROK_PATH, "
-                f"{ALTERNATIVES}",
+                words=lambda n: (
+                    f"ngrok is not installed and could not be downloaded ({reason})",
+                    f"install the agent ({INSTALL_URL}) on PATH or set PYNGROK_NGROK_PATH, "
+                    f"{alternatives(n)}",
+                )
             ) from None
         except PyngrokError as exc:
             await self.close()
@@ -230,8 +244,10 @@ class NgrokTunnel:
     @staticmethod
     def _not_started(seconds: int) -> TunnelError:
         return TunnelError(
-            f"ngrok did not start within {seconds} s",
-            f"check your network and ngrok account, {ALTERNATIVES}",
+            words=lambda n: (
+                f"ngrok did not start within {seconds} s",
+                f"check your network and ngrok account, {alternatives(n)}",
+            )
         )
 
     async def close(self) -> None:
@@ -279,9 +295,13 @@ def _explain(exc: BaseException) -> TunnelError:
     lowered = str(exc).lower()
     if "authtoken" in lowered or "authentication failed" in lowered or "err_ngrok_4018" in lowered:
         return TunnelError(
-            f"ngrok refused to start without a valid authtoken ({text})",
-            f"set NGROK_AUTHTOKEN or pass --ngrok-authtoken (free at dashboard.ngrok.com), "
-            f"{ALTERNATIVES}",
+            words=lambda n: (
+                f"ngrok refused to start without a valid authtoken ({text})",
+                f"set NGROK_AUTHTOKEN or pass {n('ngrok_authtoken')} (free at "
+                f"dashboard.ngrok.com), {alternatives(n)}",
+            ),
             exit_code=ExitCode.USAGE,  # a setting, not an outage
         )
-    return TunnelError(f"ngrok failed: {text}", f"check the ngrok agent, {ALTERNATIVES}")
+    return TunnelError(
+        words=lambda n: (f"ngrok failed: {text}", f"check the ngrok agent, {alternatives(n)}")
+    )

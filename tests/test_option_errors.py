@@ -62,3 +62,19 @@ async def test_app_credentials_name_the_fields_and_the_cli_the_flags() -> None:
     assert code == 2, err
     assert "needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN" in err
     assert "or pass --auth-id / --auth-token" in err
+
+
+def test_tunnel_errors_name_the_fields_and_keep_their_exit_codes() -> None:
+    from plivocb.errors import ExitCode
+    from plivocb.tunnel import _explain
+
+    refused = _explain(RuntimeError("ERR_NGROK_4018 authentication failed"))
+    assert refused.exit_code == ExitCode.USAGE  # a setting
+    assert "pass ngrok_authtoken" in refused.hint and "--" not in refused.hint
+    assert refused.hint.endswith("or use tunnel none / public_url URL")
+    assert refused.words is not None
+    message, hint = refused.words(flag_name)
+    assert message == refused.message
+    assert "pass --ngrok-authtoken" in hint and hint.endswith("--tunnel none / --public-url URL")
+    failed = _explain(RuntimeError("boom"))
+    assert failed.exit_code == ExitCode.SERVICE and failed.message == "ngrok failed: boom"

@@ -21,7 +21,7 @@ from plivocb.cli import simulate as simulate_cli
 from plivocb.cli import xml as xml_cli
 from plivocb.cli.common import err_console, state
 from plivocb.environment import Environment
-from plivocb.errors import ExitCode, OptionError, PlivocbError
+from plivocb.errors import ExitCode, PlivocbError
 
 # The root command group. Not called `app`: that is the `plivocb.cli.app` module (`plivocb app …`).
 cli = typer.Typer(
@@ -161,7 +161,7 @@ def _run(argv: list[str] | None) -> None:
     except PlivocbError as exc:
         if state.verbose:
             traceback.print_exc()
-        if isinstance(exc, OptionError):  # the library names options as fields: say the flags
+        if exc.words is not None:  # the library names options as fields: say the flags
             _print_error(*exc.words(flag_name))
         else:
             _print_error(exc.message, exc.hint)
