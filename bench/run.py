@@ -192,43 +192,50 @@ def count_fixtures(directory: Path) -> int:
 # ------------------------------------------------------------------ benchmarks
 
 
-def bench_catcher(tmp: Path, seconds: float) -> Figure:
+def bench_catcher(tmp: Path, seconds: float, rounds: int) -> Figure:
     """listen (display on, signatures checked) against two bare aiohttp apps on the same load:
     one that also writes each body to a new file (the target's baseline) and one that does not
-    (the old baseline, kept so progress shows on both scales)."""
-    rps: dict[str, float] = {}
-    for label, write_to in (("bare", None), ("bare+write", tmp / "bare-writes")):
-        app, url = bare_app(write_to)
-        try:
-            load(url + "/answer", seconds=1)
-            rps[label] = load(url + "/answer", seconds=seconds)["rps"]
-        finally:
-            stop(app)
-        os.sync()
+    (the old baseline, kept so progress shows on both scales). The three take turns for
+    `rounds` rounds and each keeps its best round, so a burst of noise on the machine (or a
+    journal commit on the disk) does not decide the ratio."""
     out = tmp / "catcher"
-    proc, url = listen(out, "--auth-token", TOKEN, show=True)
+    servers = {"bare": bare_app(), "bare+write": bare_app(tmp / "bare-writes")}
+    servers["listen"] = listen(out, "--auth-token", TOKEN, show=True)
+    script = signed_script(tmp, servers["listen"][1] + "/answer")
+    best: dict[str, dict[str, float]] = {}
+    acknowledged = 0
     try:
-        script = signed_script(tmp, url + "/answer")
-        load(url + "/answer", seconds=1, script=script)
+        for label, (_, url) in servers.items():
+            load(url + "/answer", seconds=1, script=script if label == "listen" else None)
         warm = count_fixtures(out)
-        ours = load(url + "/answer", seconds=seconds, script=script)
+        for _ in range(rounds):
+            for label, (_, url) in servers.items():
+                os.sync()  # the previous turn's writeback must not land in this one
+                got = load(
+                    url + "/answer", seconds=seconds, script=script if label == "listen" else None
+                )
+                acknowledged += int(got["ok"]) if label == "listen" else 0
+                if label not in best or got["rps"] > best[label]["rps"]:
+                    best[label] = got
     finally:
-        stop(proc)
+        for proc, _ in servers.values():
+            stop(proc)
     on_disk = count_fixtures(out) - warm
-    ratio = ours["rps"] / rps["bare+write"]
-    lost = max(0, int(ours["ok"]) - on_disk)
+    ours, base, old = best["listen"], best["bare+write"], best["bare"]
+    ratio = ours["rps"] / base["rps"]
+    lost = max(0, acknowledged - on_disk)
     return Figure(
         "Catcher throughput (listen --tunnel none --auth-token, plain lines to a pipe, "
         "every callback written)",
         f"{ours['rps']:.0f} req/s",
-        f"{rps['bare+write']:.0f} req/s (bare aiohttp: form parse + body to a new file)",
+        f"{base['rps']:.0f} req/s (bare aiohttp: form parse + body to a new file)",
         ratio,
         ">= 0.8",
         ratio >= 0.8 and lost == 0,
-        f"{ours['tool']}, 32 connections, {seconds:g} s, signed requests; "
-        f"{int(ours['ok'])} acknowledged, {on_disk} on disk, {lost} missing; "
-        f"old baseline (bare aiohttp, no write) {rps['bare']:.0f} req/s: "
-        f"{ours['rps'] / rps['bare']:.2f}",
+        f"{ours['tool']}, 32 connections, best of {rounds} x {seconds:g} s, signed requests; "
+        f"{acknowledged} acknowledged, {on_disk} on disk, {lost} missing; "
+        f"old baseline (bare aiohttp, no write) {old['rps']:.0f} req/s: "
+        f"{ours['rps'] / old['rps']:.2f}",
     )
 
 
@@ -440,7 +447,7 @@ def main() -> int:
         tmp = Path(name)
         steps = [
             ("start-up", lambda: bench_startup(3 if q else 15)),
-            ("catcher", lambda: [bench_catcher(tmp, 2 if q else 10)]),
+            ("catcher", lambda: [bench_catcher(tmp, 2 if q else 5, 1 if q else 3)]),
             ("forward", lambda: [bench_forward(tmp, 200 if q else 3000)]),
             ("replay", lambda: [bench_replay(tmp, n) for n in ((300,) if q else (3000, 10_000))]),
             (

@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -344,7 +346,7 @@ def _fixture(
             cb.public_url,
             cb.target.split("?", 1)[0],  # as sent, so replay sends the same bytes
             cb.query,
-            tuple([_recorded_header(k, v) for k, v in request.headers.items()]),
+            _recorded_headers(request.headers),
             body,
         ),
         params=cb.params,
@@ -423,6 +425,17 @@ def _forward_outcome(status: int, error: str) -> str:
     if not error:
         return str(status)
     return "timeout" if error.startswith(TIMEOUT_PREFIX) else "unreachable"
+
+
+def _recorded_headers(headers: Any) -> tuple[tuple[str, str], ...]:
+    """The request's headers as a fixture stores them (see `_recorded_header`)."""
+    pairs = tuple(headers.items())
+    if "".join(chain.from_iterable(pairs)).isascii() and not any(
+        name in headers
+        for name in SENSITIVE_HEADERS  # case-insensitive lookups, in C
+    ):
+        return pairs  # the usual callback: nothing to clean, no credentials
+    return tuple([_recorded_header(k, v) for k, v in pairs])
 
 
 def _recorded_header(name: str, value: str) -> tuple[str, str]:

@@ -23,21 +23,26 @@ def parse_query(query: str, max_fields: int | None = None) -> ParamDict:
     """Decode a query string (or form body) into ordered multi-valued params, blanks kept."""
     if max_fields is not None and query.count("&") + query.count(";") >= max_fields:
         raise TooManyFields(f"more than {max_fields} fields")
-    params: ParamDict = {}
     # urllib.parse.parse_qsl(query, keep_blank_values=True, errors="replace"), inlined: twice as
     # fast on callback bodies, whose parts mostly need no unquoting (a property test compares).
-    for part in query.split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        if "%" in part or "+" in part:
-            key = unquote(key.replace("+", " "), errors="replace")
-            value = unquote(value.replace("+", " "), errors="replace")
-        if key in params:
-            params[key].append(value)
-        else:
-            params[key] = [value]
+    parts = [part.partition("=") for part in query.split("&") if part]
+    if "%" in query or "+" in query:
+        pairs = [(_decode(key), _decode(value)) for key, _, value in parts]
+    else:
+        pairs = [(key, value) for key, _, value in parts]
+    params = {key: [value] for key, value in pairs}
+    if len(params) == len(pairs):  # no repeated field (the usual callback): done
+        return params
+    params = {}
+    for key, value in pairs:
+        params.setdefault(key, []).append(value)
     return params
+
+
+def _decode(text: str) -> str:
+    if "%" in text or "+" in text:
+        return unquote(text.replace("+", " "), errors="replace")
+    return text
 
 
 def request_params(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import binascii
 import hmac
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -154,24 +154,34 @@ def check(
     when no V3 header came (an empty one counts as absent), and a V2 match is `valid-v2`, never
     plain `valid`: V2 does not cover the body or the query.
     """
-    folded = _lowered(headers)
-    v3 = {name: _present(folded.get(name.lower())) for name in (V3, V3_MA)}
-    v2 = {name: _present(folded.get(name.lower())) for name in (V2, V2_MA)}
+    # aiohttp's headers (multidict's CIMultiDict) look names up case-insensitively, first value
+    # first; anything else is folded once.
+    get: Callable[[str], str | None]
+    if type(headers).__name__ in ("CIMultiDictProxy", "CIMultiDict"):
+        get = headers.get
+    else:
+        folded = _lowered(headers)
+
+        def get(name: str) -> str | None:
+            return folded.get(name.lower())
+
+    v3 = {V3: _present(get(V3)), V3_MA: _present(get(V3_MA))}
+    v2 = {V2: _present(get(V2)), V2_MA: _present(get(V2_MA))}
     if not any(v3.values()) and not any(v2.values()):
         return SignatureCheck("unsigned", "", "no X-Plivo-Signature header")
     if not token:
         return SignatureCheck("unchecked", "", "no auth token given")
     if any(v3.values()):
-        nonce = folded.get(V3_NONCE.lower()) or ""
+        nonce = get(V3_NONCE) or ""
         expected = sign_v3(method, url, params, nonce, token)
         for name, family in ((V3, "v3"), (V3_MA, "v3-ma")):
             value = v3[name]
             if value and matches_any(expected, value):
                 return SignatureCheck("valid", family)
         return SignatureCheck("invalid", "v3", f"V3 signature does not match {url}")
-    nonce = folded.get(V2_NONCE.lower()) or ""
+    nonce = get(V2_NONCE) or ""
     expected = sign_v2(url, nonce, token)
-    blank_v3 = any(name.lower() in folded for name in (V3, V3_MA))
+    blank_v3 = get(V3) is not None or get(V3_MA) is not None
     for name, family in ((V2, "v2"), (V2_MA, "v2-ma")):
         value = v2[name]
         if value and matches_any(expected, value):

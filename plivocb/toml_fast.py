@@ -29,8 +29,18 @@ def _escape(match: re.Match[str]) -> str:
     return _COMPACT.get(char) or f"\\u{ord(char):04x}"
 
 
+# the characters _ESCAPE matches, each with its escape, for str.translate: a regex with a
+# Python callback per match cost a call per newline of an XML answer
+_TRANSLATE = {
+    code: _COMPACT.get(chr(code)) or f"\\u{code:04x}"
+    for code in [*range(0x09), *range(0x0A, 0x20), 0x7F, 0x22, 0x5C]
+}
+
+
 def _string(value: str) -> str:
-    return '"' + _ESCAPE.sub(_escape, value) + '"'
+    if _ESCAPE.search(value) is None:  # a C-speed scan; most values stop here
+        return f'"{value}"'
+    return '"' + value.translate(_TRANSLATE) + '"'
 
 
 _KEYS: dict[str, str] = {}  # key -> as written: header and param names repeat in every fixture
@@ -88,6 +98,35 @@ def _table(table: Mapping[str, Any], name: str, out: list[str]) -> None:
         yielded = True
         part = _key(key)
         _table(sub, f"{name}.{part}" if name else part, out)
+
+
+def plain(text: str) -> bool:
+    """True when `text` needs no escaping in a basic string (three C-speed scans)."""
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+def string(value: str) -> str:
+    """A TOML basic string as tomli-w writes it: quoted as is when plain (most callback data),
+    through the escaping regex otherwise."""
+    return f'"{value}"' if plain(value) else _string(value)
+
+
+known_key = _KEYS.get  # a key already written once: its written form, without a call
+
+
+def key(name: str) -> str:
+    """A key as tomli-w writes it: bare when it can be, else a quoted string."""
+    return _KEYS.get(name) or _key(name)
+
+
+def value(item: Any) -> str:
+    """A scalar, a string or an array of scalars, as tomli-w writes it (Unsupported otherwise)."""
+    if type(item) is str:
+        return string(item)
+    return _literal(item)
+
+
+Unsupported = _Unsupported
 
 
 def dumps(data: Mapping[str, Any]) -> str:
