@@ -29,18 +29,18 @@ def _escape(match: re.Match[str]) -> str:
     return _COMPACT.get(char) or f"\\u{ord(char):04x}"
 
 
-# the characters _ESCAPE matches, each with its escape, for str.translate: a regex with a
-# Python callback per match cost a call per newline of an XML answer
-_TRANSLATE = {
-    code: _COMPACT.get(chr(code)) or f"\\u{code:04x}"
-    for code in [*range(0x09), *range(0x0A, 0x20), 0x7F, 0x22, 0x5C]
-}
+_OTHER_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # after \\ " \n \r are done
 
 
 def _string(value: str) -> str:
     if _ESCAPE.search(value) is None:  # a C-speed scan; most values stop here
         return f'"{value}"'
-    return '"' + value.translate(_TRANSLATE) + '"'
+    # The common escapes by str.replace (C); a Python callback per match (the regex's) cost a
+    # call per newline of an XML answer, and str.translate raised a KeyError per other char.
+    text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if _OTHER_CONTROL.search(text) is not None:
+        text = _OTHER_CONTROL.sub(_escape, text)
+    return f'"{text}"'
 
 
 _KEYS: dict[str, str] = {}  # key -> as written: header and param names repeat in every fixture
