@@ -166,6 +166,29 @@ async def prove_reachable(app: web.Application, public_url: str, timeout: float 
 
 async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None = None) -> Stats:
     """Serve until SIGINT/SIGTERM (or `stop`), then drain, close the tunnel and summarise."""
+    # Ctrl-C or SIGTERM from here on, even while the tunnel opens, ends with a summary and exit 0:
+    # the handlers go in before anything else, and a Ctrl-C that came earlier (asyncio.run's own
+    # handler then cancelled this task) counts as a stop, not as a cancellation to swallow.
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM) if opts.handle_signals else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.current_task()
+    if signals and task is not None and task.cancelling():
+        stop.set()
+        try:
+            await asyncio.sleep(0)  # the pending cancellation is delivered here, and dropped
+        except asyncio.CancelledError:
+            task.uncancel()
+    try:
+        return await _run(opts, display, stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+async def _run(opts: ListenOptions, display: Display, stop: asyncio.Event) -> Stats:
     stats = Stats()
     config = CatcherConfig(
         out_dir=opts.out,
@@ -191,17 +214,7 @@ async def run(opts: ListenOptions, display: Display, stop: asyncio.Event | None 
         display = TeeDisplay(display, Feed(store, opts.out))
     app = create_app(config, display, stats)
     app.on_cleanup.append(_undo(quiet_server_log(_notice)))
-    # Ctrl-C or SIGTERM from here on, even while the tunnel opens, ends with a summary and exit 0.
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM) if opts.handle_signals else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return await _serve(opts, display, stop, app, config, stats, store)
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
+    return await _serve(opts, display, stop, app, config, stats, store)
 
 
 async def _until_stopped(

@@ -406,3 +406,23 @@ def test_ctrl_c_in_the_first_seconds_exits_0_with_the_summary(tmp_path: Path, de
                 proc.kill()
     assert proc.returncode == 0, (delay, out, err)
     assert "plivocb stopped: 0 callbacks recorded" in out + err and "Traceback" not in err
+
+
+async def test_a_ctrl_c_before_listen_took_the_signals_still_stops_with_a_summary(
+    tmp_path: Path,
+) -> None:
+    """asyncio.run's own SIGINT handler cancels the main task; a Ctrl-C that lands in the
+    moment before listen installs its handlers must stop listen, not leave it serving."""
+    from plivocb.events import NullDisplay
+    from plivocb.listen import ListenOptions, run
+
+    opts = ListenOptions(port=0, out=tmp_path / "rec", tunnel="none")
+
+    async def ctrl_c_then_listen() -> object:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()  # what asyncio.run's handler does on SIGINT
+        return await run(opts, NullDisplay())  # starts at once: no await before it runs
+
+    stats = await asyncio.wait_for(ctrl_c_then_listen(), timeout=20)
+    assert sum(stats.kinds.values()) == 0  # it stopped: a summary, not a CancelledError
