@@ -22,6 +22,8 @@ from plivocb.no_replace import rename_no_replace
 
 TEMP_SUFFIX = ".tmp"  # temp files are dot files ending in this: directory walks skip them
 _temp_sequence = itertools.count(1)  # temp names, kept apart so callers' numbering has no gaps
+_pid = [os.getpid()]  # os.getpid() is a system call per fixture; a forked child refreshes it
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -58,7 +60,7 @@ def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Pat
     """
     folder = os.fspath(directory)
     while True:
-        temp = f"{folder}/.{os.getpid()}-{next(_temp_sequence)}{TEMP_SUFFIX}"
+        temp = f"{folder}/.{_pid[0]}-{next(_temp_sequence)}{TEMP_SUFFIX}"
         try:
             _write_complete(temp, data)
             break
@@ -69,7 +71,8 @@ def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Pat
     moved = False
     try:
         while True:
-            target = f"{folder}/{next_name()}"
+            name = next_name()
+            target = f"{folder}/{name}"
             try:
                 rename_no_replace(temp, target)
             except FileExistsError:
@@ -79,7 +82,7 @@ def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Pat
                     continue
                 os.replace(temp, target)
             moved = True
-            return Path(target)
+            return directory / name  # joins one part: a third of parsing `target` whole
     finally:
         if not moved:
             with contextlib.suppress(OSError):
