@@ -28,6 +28,9 @@ FORWARD_TIMEOUT = 10.0  # seconds to wait for the developer's app
 TUNNEL = Tunnel.NGROK.value
 MAX_BODY = 1 << 20  # largest callback body accepted (bytes); larger get 413
 INSPECT_PORT = 4040  # the web inspector's port (next free one if taken)
+# callbacks the inspector inside `listen` keeps in memory (the newest; all stay on disk, and
+# `plivocb inspect DIR` opens up to 100,000): ~0.5 KB each, so a long listen stays flat
+LISTEN_INSPECT_CAPACITY = 10_000
 MAX_CONNECTIONS = 0  # 0: just below the fd limit
 
 # replay

@@ -210,7 +210,7 @@ async def _run(opts: ListenOptions, display: Display, stop: asyncio.Event) -> St
         from plivocb.inspector.serve import Feed
         from plivocb.inspector.store import Store
 
-        store = Store()
+        store = Store(capacity=defaults.LISTEN_INSPECT_CAPACITY)
         display = TeeDisplay(display, Feed(store, opts.out))
     app = create_app(config, display, stats)
     app.on_cleanup.append(_undo(quiet_server_log(_notice)))

@@ -141,3 +141,20 @@ async def test_feed_indexes_each_recorded_file_once_without_reading_it(tmp_path:
     assert store.search(Query(q="alice"))[1] == 0 and store.partial
     complete_haystacks(store.take_partial())
     assert store.search(Query(q="alice"))[1] == 1 and not store.partial
+
+
+def test_live_index_memory_is_bounded_by_its_capacity(tmp_path: Path) -> None:
+    """Entries past the capacity leave the index and its not-yet-searchable list alike (the
+    list used to keep every live entry of a listen session until a free-text search)."""
+    from plivocb import defaults
+    from plivocb.inspector.store import Store
+
+    store = Store(capacity=3)
+    row = dict(time="t", kind="answer", method="POST", url_path="/a", from_="1", to="2",
+               summary="", call="c", verdict="valid", status=200, elapsed_ms=1.0)  # fmt: skip
+    for i in range(10):
+        store.add_live(tmp_path / f"{i}.toml", **row)
+    assert len(store) == 3 and len(store.partial) == 3
+    assert [e.path.name for e in store.take_partial()] == ["7.toml", "8.toml", "9.toml"]
+    assert not hasattr(store.entries[0], "__dict__")  # slots: ~0.5 KB an entry, not ~1 KB
+    assert defaults.LISTEN_INSPECT_CAPACITY <= 10_000  # listen's live index stays small

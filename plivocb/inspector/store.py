@@ -39,7 +39,7 @@ def summary_of(fx: Fixture) -> str:
     return ""
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: up to `capacity` of these stay in memory
 class Entry:
     id: int
     path: Path
@@ -118,7 +118,7 @@ class Store:
         self.by_id: dict[int, Entry] = {}
         self.next_id = 1
         self.subscribers: list[Callable[[Entry], None]] = []
-        self.partial: list[Entry] = []
+        self.partial: deque[Entry] = deque()  # in arrival order, a subset of `entries`
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -157,13 +157,16 @@ class Store:
 
     def take_partial(self) -> list[Entry]:
         """Entries whose params are not searchable yet; give them to `complete_haystacks`."""
-        todo, self.partial = self.partial, []
+        todo, self.partial = list(self.partial), deque()
         return todo
 
     def _append(self, entry: Entry) -> Entry:
         self.next_id += 1
         if len(self.entries) == self.entries.maxlen:
-            self.by_id.pop(self.entries[0].id, None)
+            oldest = self.entries[0]
+            self.by_id.pop(oldest.id, None)
+            if self.partial and self.partial[0] is oldest:  # it leaves `partial` too: no leak
+                self.partial.popleft()
         self.entries.append(entry)
         self.by_id[entry.id] = entry
         for notify in list(self.subscribers):
