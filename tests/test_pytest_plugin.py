@@ -18,6 +18,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
         "plivocb_fixtures = callbacks\n"
+        # pytest-benchmark (in some machines' Python) errors in an inner session under xdist
+        "addopts = -p no:benchmark\n"
     )
     return pytester
 

@@ -90,7 +90,9 @@ def test_the_testing_helpers_name_no_pytest_option(
     with pytest.raises(FixtureError) as missing:
         FixtureSet(tmp_path / "nowhere").paths()
     assert "--" not in missing.value.hint
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(  # pytest-benchmark (in some Pythons) errors in an inner xdist session
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:benchmark\n"
+    )
     pytester.makepyfile("def test_missing(plivocb_fixtures):\n    plivocb_fixtures.all()\n")
     out = pytester.runpytest_inprocess("--plivocb-fixtures", str(tmp_path / "nowhere"))
     out.assert_outcomes(failed=1)
