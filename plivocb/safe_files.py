@@ -69,8 +69,14 @@ def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             raise UnreadableFile(f"is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise UnreadableFile(f"is {info.st_size} bytes, over the {limit}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
+        want = min(info.st_size, limit) + 1
+        first = os.read(fd, want)
+        if len(first) < want:  # a short read of a regular file: that was all of it (one call)
+            return first
+        chunks: list[bytes] = [first]
+        size = len(first)
+        if size > limit:
+            raise UnreadableFile(f"is over the {limit}-byte limit")
         while chunk := os.read(fd, 1 << 20):
             size += len(chunk)
             if size > limit:
