@@ -150,3 +150,11 @@ def test_fast_writer_falls_back_for_other_shapes() -> None:
 
     odd = {"a": Decimal("1.5"), "b": [[1, 2]], "c": {"d": [{"x": 1}]}}
     assert toml_fast.dumps(odd) == tomli_w.dumps(odd)
+
+
+def test_a_missing_file_gets_a_hint_about_its_name_not_fixing_it(tmp_path: Path) -> None:
+    from plivocb.errors import FixtureError
+
+    with pytest.raises(FixtureError) as caught:
+        fx.load(tmp_path / "nope.toml")
+    assert "No such file" in caught.value.message and "check the path" in caught.value.hint
