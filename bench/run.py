@@ -288,25 +288,34 @@ def whole_process(cmd: list[str]) -> tuple[float, str]:
     return time.perf_counter() - started, done.stdout
 
 
-def bench_replay(tmp: Path, count: int) -> Figure:
+def bench_replay(tmp: Path, count: int, rounds: int = 3) -> Figure:
     """replay against two client loops, each a whole process on core 1: one that reads and
     tomli-parses each fixture file before posting its body (the target's baseline) and one that
-    posts bodies it loaded before its clock started (the old baseline)."""
+    posts bodies it loaded before its clock started (the old baseline). The three take turns for
+    `rounds` rounds and each keeps its fastest: single runs on this VM vary by ±20 %."""
     fixtures = tmp / f"replay-{count}"
     bodies = make_fixtures(fixtures, count)
     c = str(REPLAY_CONCURRENCY)
     app, url = bare_app()
+    base_s = old_s = ours_s = float("inf")
     try:
-        base_s, _ = whole_process([PY, str(HERE / "baseline_replay.py"), url, str(fixtures), c])
-        out = whole_process([PY, str(HERE / "baseline_client.py"), url + "/answer", str(bodies), c])
-        old_s = json.loads(out[1])["elapsed_s"]
-        ours_s, stdout = whole_process(
-            [PY, "-m", "plivocb", "replay", str(fixtures), "--to", url,
-             "--auth-token", TOKEN, "--concurrency", c, "--json"]
-        )  # fmt: skip
+        for _ in range(rounds):
+            took, _ = whole_process([PY, str(HERE / "baseline_replay.py"), url, str(fixtures), c])
+            base_s = min(base_s, took)
+            out = whole_process(
+                [PY, str(HERE / "baseline_client.py"), url + "/answer", str(bodies), c]
+            )
+            old_s = min(old_s, json.loads(out[1])["elapsed_s"])
+            took, stdout = whole_process(
+                [PY, "-m", "plivocb", "replay", str(fixtures), "--to", url,
+                 "--auth-token", TOKEN, "--concurrency", c, "--json"]
+            )  # fmt: skip
+            ours_s = min(ours_s, took)
+            summary = json.loads(stdout.splitlines()[-1])
+            if summary["passed"] != count:
+                break
     finally:
         stop(app)
-    summary = json.loads(stdout.splitlines()[-1])
     ratio = base_s / ours_s
     return Figure(
         f"Replay throughput ({count} fixtures, re-signed, checked)",
@@ -316,8 +325,9 @@ def bench_replay(tmp: Path, count: int) -> Figure:
         ratio,
         ">= 0.8",
         ratio >= 0.8 and summary["passed"] == count,
-        f"concurrency {c}; {summary['passed']} passed; old baseline (bodies pre-loaded, "
-        f"start-up not counted) {count / old_s:.0f} req/s: {old_s / ours_s:.2f}",
+        f"concurrency {c}, fastest of {rounds} taking turns; {summary['passed']} passed; "
+        f"old baseline (bodies pre-loaded, start-up not counted) {count / old_s:.0f} req/s: "
+        f"{old_s / ours_s:.2f}",
     )
 
 
@@ -456,7 +466,12 @@ def main() -> int:
             ("start-up", lambda: bench_startup(3 if q else 21)),
             ("catcher", lambda: [bench_catcher(tmp, 2 if q else 5, 1 if q else 3)]),
             ("forward", lambda: [bench_forward(tmp, 200 if q else 3000)]),
-            ("replay", lambda: [bench_replay(tmp, n) for n in ((300,) if q else (3000, 10_000))]),
+            (
+                "replay",
+                lambda: [
+                    bench_replay(tmp, n, 1 if q else 3) for n in ((300,) if q else (3000, 10_000))
+                ],
+            ),
             (
                 "listen memory",
                 lambda: [bench_listen_memory(tmp, 100 if q else 1000, 600 if q else 50_000)],
