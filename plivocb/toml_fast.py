@@ -60,6 +60,11 @@ _SCALARS = (int, float, bool, list, tuple, date, datetime)
 
 
 def _literal(value: Any, nested: bool = False) -> str:
+    kind = type(value)  # the exact types first: no isinstance chain for the usual scalars
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is float or kind is datetime:
+        return str(value)
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, bool):
@@ -76,11 +81,11 @@ def _literal(value: Any, nested: bool = False) -> str:
 def _table(table: Mapping[str, Any], name: str, out: list[str]) -> None:
     literals: list[str] = []
     tables: list[tuple[str, Mapping[str, Any]]] = []
-    known, substitute, escape = _KEYS.get, _ESCAPE.sub, _escape
+    known = _KEYS.get
     for key, value in table.items():
         kind = type(value)
-        if kind is str:  # most values: no isinstance chain, no ABC check, no calls but sub
-            literals.append(f'{known(key) or _key(key)} = "{substitute(escape, value)}"\n')
+        if kind is str:  # most values: no isinstance chain, no ABC check
+            literals.append(f"{known(key) or _key(key)} = {_string(value)}\n")
         elif kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
             tables.append((key, value))
         else:
