@@ -166,9 +166,12 @@ class AppPointer:
             SavedApp.read(self.path, self.app_id, self.api.auth_id) if self.path.exists() else None
         )
         if saved is None:
+            app_id, path = self.app_id, self.path
             raise PlivocbError(
-                f"nothing to restore for app {self.app_id}: no saved state at {self.path}",
-                "plivocb restores apps itself when `listen --app` exits normally",
+                words=lambda n: (
+                    f"nothing to restore for app {app_id}: no saved state at {path}",
+                    f"plivocb restores apps itself when `listen {n('app_id')}` exits normally",
+                )
             )
         # URLs go back even when empty (the app must stop pointing at the tunnel); an empty
         # method would be rejected, so methods go back only when there was one.

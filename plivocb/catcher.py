@@ -25,6 +25,7 @@ from aiohttp import web
 
 from plivocb import defaults, signature
 from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
+from plivocb.errors import Namer, own_name
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay, summary_of
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
@@ -59,12 +60,10 @@ ME = "plivocb"  # Response.origin of replies plivocb made itself
 # Requests a browser, crawler or health check makes, never Plivo: answered, not recorded.
 # "/" only for GET/HEAD without a query (a Plivo GET callback to the root carries params).
 IGNORED_PATHS = ("/favicon.ico", "/robots.txt", "/apple-touch-icon*.png")
-IGNORED_HINT = "GET /, /favicon.ico, /robots.txt, --ignore-path"
 # Credentials a client may send: never written to a fixture, with or without --redact.
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 REMOVED = "[removed]"
 THREAD_WRITE_OVER = 64 * 1024  # bodies this large are encoded and written off the event loop
-_V2_NOTE = " (V2 does not sign the body; listen --accept-v2 lets it through)"
 
 
 @dataclass
@@ -87,6 +86,17 @@ class CatcherConfig:
     # Plivo's timeout budget per catcher path, from the `#rt=…` fragments of the URLs
     # `listen --app` pointed; other paths get Plivo's defaults (timeouts.py).
     budgets: dict[str, Budget] = field(default_factory=dict)
+    # What to call the options a note or reply mentions (`max_body`…): `listen` passes its flags.
+    option_names: Namer = own_name
+
+
+def ignored_hint(name: Namer = own_name) -> str:
+    """What the catcher answers without recording (listen's summary says it)."""
+    return f"GET /, /favicon.ico, /robots.txt, {name('ignore_paths')}"
+
+
+def _v2_note(name: Namer) -> str:
+    return f" (V2 does not sign the body; listen {name('accept_v2')} lets it through)"
 
 
 @dataclass
@@ -219,7 +229,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         request.app[STATS].rejected += 1  # the client went away or sent a broken body
         return web.Response(status=400, text="plivocb: incomplete body\n")
     if body is None:
-        return _refuse(request, received, 413, f"body over --max-body ({config.max_body} bytes)")
+        over = f"body over {config.option_names('max_body')} ({config.max_body} bytes)"
+        return _refuse(request, received, 413, over)
     try:
         callback = _read(request, config, body)
     except TooManyFields as exc:
@@ -301,7 +312,7 @@ async def _decide(
     """The reply Plivo gets, and a note for the display (why it was refused, a warning)."""
     verdict = cb.check.verdict
     if config.strict and not (verdict == "valid" or (verdict == "valid-v2" and config.accept_v2)):
-        note = _V2_NOTE if verdict == "valid-v2" else ""
+        note = _v2_note(config.option_names) if verdict == "valid-v2" else ""
         reply = Response(
             403, "text/plain; charset=utf-8", f"plivocb: {verdict} signature{note}\n", origin=ME
         )
@@ -467,7 +478,11 @@ def create_app(
     app[STATS] = stats or Stats()
     app[DISPLAY] = display or NullDisplay()
     app[PROBES] = Probes()
-    app[GUARD] = ConnectionGuard(config.max_connections or default_cap(), config.notify)
+    app[GUARD] = ConnectionGuard(
+        config.max_connections or default_cap(),
+        config.notify,
+        config.option_names("max_connections"),
+    )
     if config.forward_to:
         app.cleanup_ctx.append(_client_session)
     from plivocb.streams.ws import install as install_streams

@@ -21,7 +21,10 @@ Namer = Callable[[str], str]  # an option's name (a field of an options object) 
 Words = Callable[[Namer], tuple[str, str]]
 
 
-def _own_name(option: str) -> str:
+def own_name(option: str) -> str:
+    """The library's default Namer: an option goes by its field name. Options objects whose
+    text reaches the user (notes, replies, hints) have an `option_names: Namer` field that
+    defaults to this; the CLI passes its flag namer (plivocb.cli.common.flag_name)."""
     return option
 
 
@@ -41,7 +44,7 @@ class PlivocbError(Exception):
     ) -> None:
         """`words` instead of `message` and `hint`: an error that mentions options (see Words)."""
         if words is not None:
-            message, hint = words(_own_name)
+            message, hint = words(own_name)
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
+from plivocb.errors import Namer, own_name
 from plivocb.fixture.model import Response
 from plivocb.form import decode_text
 from plivocb.proxy_headers import HOP_BY_HOP
@@ -78,7 +79,8 @@ async def relay(
     url = URL(target, encoded=True)
     base = URL(config.forward_to or "")
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-        return failed("refused: the request's path would leave --forward-to")  # defence in depth
+        option = config.option_names("forward_to")
+        return failed(f"refused: the request's path would leave {option}")  # defence in depth
     headers = [
         (k, v)
         for k, v in request.headers.items()
@@ -107,7 +109,8 @@ async def relay(
             async for chunk in resp.content.iter_chunked(1 << 16):  # decompressed if it was not
                 size += len(chunk)
                 if size > config.max_body:
-                    return failed(f"replied with more than --max-body ({config.max_body} bytes)")
+                    limit = config.option_names("max_body")
+                    return failed(f"replied with more than {limit} ({config.max_body} bytes)")
                 chunks.append(chunk)
             text = decode_text(b"".join(chunks), resp.charset)
             ctype = resp.headers.get("Content-Type", "")
@@ -169,12 +172,16 @@ def _is_local(address: str) -> bool:
     return True
 
 
-def loop_problem(forward_to: str, host: str, port: int, public_base: str) -> str:
+def loop_problem(
+    forward_to: str, host: str, port: int, public_base: str, name: Namer = own_name
+) -> str:
     """Why forwarding to `forward_to` would reach this catcher again, or "" when it would not.
 
     `host`/`port` are the catcher's bound address, `public_base` its public URL. Name
     resolution is local (getaddrinfo), so a name resolving to this machine is caught too.
+    `name` says what to call the option (`listen`: `--forward-to`).
     """
+    option = f"{name('forward_to')} {forward_to}"
     f = urlsplit(forward_to)
     pub = urlsplit(public_base)
     fhost = (f.hostname or "").lower()
@@ -183,7 +190,7 @@ def loop_problem(forward_to: str, host: str, port: int, public_base: str) -> str
         and (f.scheme, fhost, _port(f)) == (pub.scheme, pub.hostname.lower(), _port(pub))
         and f.path.rstrip("/").startswith(pub.path.rstrip("/"))
     ):
-        return f"--forward-to {forward_to} is this catcher's own public URL"
+        return f"{option} is this catcher's own public URL"
     if _port(f) != port:
         return ""
     try:
@@ -194,7 +201,7 @@ def loop_problem(forward_to: str, host: str, port: int, public_base: str) -> str
     for info in infos:
         addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if (bound is None or bound.is_unspecified) and _is_local(str(addr)):
-            return f"--forward-to {forward_to} is this catcher itself (port {port})"
+            return f"{option} is this catcher itself (port {port})"
         if addr == bound:
-            return f"--forward-to {forward_to} is this catcher itself ({host}:{port})"
+            return f"{option} is this catcher itself ({host}:{port})"
     return ""

@@ -37,8 +37,12 @@ def default_cap() -> int:
 class ConnectionGuard:
     """Open connections in arrival order; `busy` ones are serving a request and never evicted."""
 
-    def __init__(self, cap: int, notify: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, cap: int, notify: Callable[[str], None] | None = None, option: str = "max_connections"
+    ) -> None:
+        """`option`: what the notice calls the setting of the cap (`listen`: its flag)."""
         self.cap = cap
+        self.option = option
         self.notify = notify or (lambda line: None)
         self.open: dict[asyncio.BaseTransport, None] = {}
         self.busy: set[object] = set()
@@ -72,7 +76,7 @@ class ConnectionGuard:
             self._noticed = now
             self.notify(
                 f"plivocb: connection cap {self.cap} reached ({self._pending} time(s)): {action}. "
-                "Something holds many idle connections; --max-connections sets the cap"
+                f"Something holds many idle connections; {self.option} sets the cap"
             )
             self._pending = 0
 

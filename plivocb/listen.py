@@ -17,15 +17,16 @@ from aiohttp import web
 from plivocb import defaults
 from plivocb.app_pointer import AppPointer, budgets, credentials
 from plivocb.catcher import (
+    CONFIG,
     DEFAULT_ANSWER_XML,
     GUARD,
-    IGNORED_HINT,
     IGNORED_PATHS,
     PROBE_PREFIX,
     PROBES,
     CatcherConfig,
     Stats,
     create_app,
+    ignored_hint,
 )
 from plivocb.display import Banner, Display
 from plivocb.environment import (
@@ -34,7 +35,7 @@ from plivocb.environment import (
     DEFAULT_PLIVO_API_URL,
     DEFAULT_RETRY_BACKOFF,
 )
-from plivocb.errors import ExitCode, PlivocbError, TunnelError, UsageError
+from plivocb.errors import ExitCode, Namer, PlivocbError, TunnelError, UsageError, own_name
 from plivocb.forward import loop_problem
 from plivocb.guard import HEADER_TIMEOUT, GuardedSite, quiet_server_log
 from plivocb.inert import visible
@@ -74,6 +75,8 @@ class ListenOptions:
     retry_backoff: float = DEFAULT_RETRY_BACKOFF
     api_timeout: float = DEFAULT_API_TIMEOUT
     handle_signals: bool = True  # SIGINT/SIGTERM set `stop` (only possible in the main thread)
+    # What notes, hints and replies call these options (`strict`…): the CLI passes its flags.
+    option_names: Namer = own_name
 
 
 def _notice(line: str) -> None:
@@ -99,16 +102,18 @@ def make_tunnel(opts: ListenOptions) -> Tunnel:
 
 
 def _verifying(opts: ListenOptions) -> str:
+    name = opts.option_names
     if opts.auth_token:
         mode = ""
         if opts.strict:
-            mode = " (--strict: invalid, unsigned" + ("" if opts.accept_v2 else " and valid-v2")
-            mode += " get 403)"
+            mode = f" ({name('strict')}: invalid, unsigned"
+            mode += ("" if opts.accept_v2 else " and valid-v2") + " get 403)"
         return f"verifying V3 (then V2) against the public URL{mode}"
-    return "not verified: no auth token (set PLIVO_AUTH_TOKEN or pass --auth-token)"
+    return f"not verified: no auth token (set PLIVO_AUTH_TOKEN or pass {name('auth_token')})"
 
 
-def summary_lines(stats: Stats, out: Path) -> list[str]:
+def summary_lines(stats: Stats, out: Path, name: Namer = own_name) -> list[str]:
+    """The lines listen ends with; `name` says what to call the options they mention."""
     total = sum(stats.kinds.values())
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.kinds.items())) or "none"
     verdicts = ", ".join(f"{k} {v}" for k, v in sorted(stats.verdicts.items())) or "none"
@@ -124,7 +129,8 @@ def summary_lines(stats: Stats, out: Path) -> list[str]:
             "forwarding loop; not recorded)"
         )
     if stats.ignored:
-        lines.append(f"  ignored      {stats.ignored} (not Plivo: {IGNORED_HINT}; not recorded)")
+        hint = ignored_hint(name)
+        lines.append(f"  ignored      {stats.ignored} (not Plivo: {hint}; not recorded)")
     if stats.errors:
         noun = "callback" if stats.errors == 1 else "callbacks"
         lines.append(
@@ -143,6 +149,7 @@ async def prove_reachable(app: web.Application, public_url: str, timeout: float 
     arrived = app[PROBES].expect(token)
     url = f"{public_url}{PROBE_PREFIX}{token}"
     problem = ""
+    public_url_option = app[CONFIG].option_names("public_url")
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
@@ -159,7 +166,7 @@ async def prove_reachable(app: web.Application, public_url: str, timeout: float 
         raise TunnelError(
             f"the public URL {public_url} does not reach this plivocb ({problem}); "
             "the Plivo Application was not changed",
-            "check --public-url or your reverse proxy: Plivo could not reach it either",
+            f"check {public_url_option} or your reverse proxy: Plivo could not reach it either",
             exit_code=ExitCode.USAGE,  # the user's own set-up, not an outside service
         )
 
@@ -203,6 +210,7 @@ async def _run(opts: ListenOptions, display: Display, stop: asyncio.Event) -> St
         max_connections=opts.max_connections,
         notify=_notice,
         ignore_paths=opts.ignore_paths,
+        option_names=opts.option_names,
     )
     store = None
     if opts.inspect_port is not None:
@@ -263,7 +271,7 @@ async def _serve(
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(
                 f"port {opts.port} on {opts.host} is already in use",
-                "pick another with --port, or stop the process holding it",
+                f"pick another with {opts.option_names('port')}, or stop the process holding it",
             ) from None
         raise UsageError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror}") from None
     host, port = runner.addresses[0][:2]
@@ -277,17 +285,19 @@ async def _serve(
         if not opened or public_base is None:  # interrupted while the tunnel was opening
             await runner.cleanup()
             await tunnel.close()
-            print("\n".join(summary_lines(stats, opts.out)), file=sys.stderr, flush=True)
+            summary = summary_lines(stats, opts.out, opts.option_names)
+            print("\n".join(summary), file=sys.stderr, flush=True)
             return stats
         config.public_base = public_base
         if opts.forward_to:
+            name = opts.option_names
             problem = await asyncio.to_thread(
-                loop_problem, opts.forward_to, host, port, config.public_base
+                loop_problem, opts.forward_to, host, port, config.public_base, name
             )
             if problem:
                 raise UsageError(
                     f"{problem}: every callback would be forwarded back to itself",
-                    "point --forward-to at your app's own port, e.g. http://127.0.0.1:5000",
+                    f"point {name('forward_to')} at your app's own port, e.g. http://127.0.0.1:5000",
                 )
         if store is not None and opts.inspect_port is not None:
             from plivocb.inspector.serve import start_for_listen
@@ -338,7 +348,8 @@ async def _serve(
         if inspector is not None:
             await inspector.close()
         await tunnel.close()
-        display.stop(summary_lines(stats, opts.out) + ([restored] if restored else []))
+        summary = summary_lines(stats, opts.out, opts.option_names)
+        display.stop(summary + ([restored] if restored else []))
     if restore_error is not None:
         raise restore_error
     return stats

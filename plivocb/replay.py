@@ -20,7 +20,7 @@ import aiohttp
 
 from plivocb import defaults, proxy_headers, response_checks
 from plivocb.callbacks import group_uuid, reply
-from plivocb.errors import FixtureError, UsageError
+from plivocb.errors import FixtureError, Namer, UsageError, own_name
 from plivocb.fixture.model import Fixture, Response
 from plivocb.fixture.store import iter_paths, load, write_in_place
 from plivocb.form import decode_text
@@ -73,11 +73,11 @@ class ReplayOptions:
     check_timing: bool | None = None  # None: only for the kinds Plivo reads XML from
     # How results name the options they mention: the engine knows no CLI flags, so a reason
     # says `max_response` unless the caller names it otherwise (`plivocb replay`: its flags).
-    option_names: dict[str, str] = field(default_factory=dict)
+    option_names: Namer = own_name
 
     def name(self, option: str) -> str:
         """What to call option `option` (a field of this object) in a result's reason."""
-        return self.option_names.get(option, option)
+        return self.option_names(option)
 
 
 class RecordedGapError(FixtureError):

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from plivocb.errors import Namer, own_name
 from plivocb.inert import json_safe, visible
 from plivocb.results import Result, Summary
 
@@ -61,8 +62,8 @@ def _line(result: Result) -> str:
     )
 
 
-def _summary_line(summary: Summary) -> str:
-    early = " (stopped early: --fail-fast)" if summary.stopped_early else ""
+def _summary_line(summary: Summary, name: Namer) -> str:
+    early = f" (stopped early: {name('fail_fast')})" if summary.stopped_early else ""
     if summary.interrupted:
         early = " (interrupted: the rest was not replayed)"
     skipped = f" ({summary.skipped} without a baseline to compare)" if summary.skipped else ""
@@ -74,8 +75,10 @@ def _summary_line(summary: Summary) -> str:
 
 
 class LineOutput:
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, option_names: Namer = own_name) -> None:
+        """`option_names`: what the summary calls the options it mentions (the CLI's flags)."""
         self.stream = stream or sys.stdout
+        self.option_names = option_names
 
     def start(self, expected: int | None) -> None:
         return None
@@ -88,7 +91,7 @@ class LineOutput:
             print(f"      — {visible(reason)}", file=self.stream)
 
     def finish(self, summary: Summary) -> None:
-        print(_summary_line(summary), file=self.stream, flush=True)
+        print(_summary_line(summary, self.option_names), file=self.stream, flush=True)
 
 
 class JsonOutput:
@@ -108,10 +111,11 @@ class JsonOutput:
 class RichOutput:
     """A progress bar while running, then a table (failures first, bounded)."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, option_names: Namer = own_name) -> None:
         from rich.console import Console
 
         self.console = console or Console()
+        self.option_names = option_names
         self.failures: list[Result] = []
         self.passes: list[Result] = []
         self.progress: Any = None
@@ -160,4 +164,4 @@ class RichOutput:
         if hidden > 0:
             self.console.print(f"… and {hidden} more (passed) not shown")
         style = "green" if summary.failed == 0 else "bold red"
-        self.console.print(Text(_summary_line(summary), style=style))
+        self.console.print(Text(_summary_line(summary, self.option_names), style=style))

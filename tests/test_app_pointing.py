@@ -109,6 +109,7 @@ async def test_after_kill_9_app_restore_puts_it_back(plivo: FakePlivo, tmp_path:
     assert _urls(plivo) == ORIGINAL
     code, out = await _cli(env, "app", "restore", APP_ID)
     assert code == 2 and "nothing to restore" in out
+    assert "plivocb restores apps itself when `listen --app` exits normally" in out
 
 
 @pytest.mark.parametrize(
@@ -186,6 +187,7 @@ async def test_public_url_that_does_not_reach_us_changes_nothing(
     await lp.start(expect_ready=False)
     assert await lp.finish() == 2
     assert "does not reach this plivocb" in lp.text() and "was not changed" in lp.text()
+    assert "check --public-url or your reverse proxy" in lp.text()
     assert plivo.requests == [] and _urls(plivo) == ORIGINAL
 
 

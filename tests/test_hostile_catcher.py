@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from plivocb import fixture as fx
 from plivocb.catcher import REMOVED, CatcherConfig, Stats, create_app
+from plivocb.cli.common import flag_name
 from plivocb.display import CallbackEvent
 from plivocb.forward import LOOP_HEADER, forward_target, origin_form
 from tests.helpers import ANSWER, form
@@ -43,7 +44,9 @@ def _recorded(out: Path) -> list[fx.Fixture]:
 
 
 async def _catcher(aiohttp_client: Any, out: Path, **config: Any) -> Any:
-    settings = {"out_dir": out, "public_base": "https://pub.example", **config}
+    # as `listen` builds it: the notes and replies name its flags
+    settings = {"out_dir": out, "public_base": "https://pub.example", "option_names": flag_name}
+    settings.update(config)
     recorder = Recorder()
     client = await aiohttp_client(create_app(CatcherConfig(**settings), recorder, Stats()))
     client.recorder = recorder

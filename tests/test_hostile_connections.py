@@ -137,6 +137,8 @@ async def test_forwarding_to_itself_is_refused_at_start(tmp_path: Path) -> None:
         )  # fmt: skip
         assert code == 2, out + err
         assert "forwarded back to itself" in err and "Traceback" not in err
+        assert f"--forward-to {forward} is this catcher" in err
+        assert "point --forward-to at your app's own port" in err
     code, out, err = await cli(
         "listen", "--tunnel", "none", "--port", str(port), "--out", str(tmp_path),
         "--forward-to", f"http://127.0.0.1:{_free_port()}", "--max-connections", "-1",

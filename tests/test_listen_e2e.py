@@ -188,6 +188,7 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         await lp.start(expect_ready=False)
         assert await lp.finish() == 2
     assert f"port {port} on 127.0.0.1 is already in use" in lp.text()
+    assert "pick another with --port, or stop the process holding it" in lp.text()
     assert "Traceback" not in lp.text()
 
 

@@ -224,6 +224,8 @@ async def test_filters_routes_and_fail_fast(dev: DevApp, tmp_path: Path) -> None
     assert code == 1
     summary = json.loads(out.splitlines()[-1])
     assert summary["stopped_early"] and summary["failed"] == 1 and summary["total"] == 1
+    code, out, _ = await _cli(str(d), "--to", dev.base + "/fail500", "--fail-fast")
+    assert code == 1 and out.rstrip().endswith("(stopped early: --fail-fast)")
 
 
 async def test_recorded_timing_keeps_gaps(dev: DevApp, tmp_path: Path) -> None:

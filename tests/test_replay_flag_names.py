@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from plivocb import fixture as fx
-from plivocb.cli.replay import FLAG_NAMES
+from plivocb.cli.common import flag_name
 from plivocb.replay import NoTargetError, RecordedGapError, ReplayOptions, run, stream_fixtures
 from plivocb.streams.replay import stream_url
 from tests.helpers import ANSWER, HANGUP, make_fixture
@@ -76,7 +76,7 @@ async def test_result_reasons_name_options_as_the_caller_does(big_app: str) -> N
     assert "response body over max_response (100 bytes" in library
     assert "compare: no recorded response to compare with" in library
     assert "--" not in library
-    cli = "\n".join(await reasons(compare=True, option_names=dict(FLAG_NAMES)))
+    cli = "\n".join(await reasons(compare=True, option_names=flag_name))
     assert "response body over --max-response (100 bytes" in cli
     assert "--compare: no recorded response to compare with" in cli
 

@@ -17,7 +17,7 @@ import pytest
 
 from plivocb import signature
 from plivocb.catcher import CatcherConfig, create_app
-from plivocb.cli.replay import FLAG_NAMES
+from plivocb.cli.common import flag_name
 from plivocb.fixture import iter_paths, load
 from plivocb.replay import ReplayOptions, Result, run
 from plivocb.streams import audio, protocol
@@ -271,7 +271,7 @@ async def _record(
 async def _replay(paths: list[str], to: str, **kw: Any) -> list[Result]:
     results: list[Result] = []
     # named as `plivocb replay` names them: the assertions below read the CLI's wording
-    opts = ReplayOptions(paths=paths, to=to, auth_token=TOKEN, option_names=FLAG_NAMES, **kw)
+    opts = ReplayOptions(paths=paths, to=to, auth_token=TOKEN, option_names=flag_name, **kw)
     await run(opts, results.append)
     return results
 

@@ -138,6 +138,12 @@ async def test_simulate_cli_audio_and_stream_out(aiohttp_server: Any, tmp_path: 
         "--audio", str(tmp_path / "missing.wav"),
     )  # fmt: skip
     assert code == 2 and "--audio" in err
+    (tmp_path / "noise.wav").write_bytes(b"not a WAV file")
+    code, out, err = await arun_cli(
+        "simulate", "call", "--answer-url", app.url("/answer"),
+        "--audio", str(tmp_path / "noise.wav"),
+    )  # fmt: skip
+    assert f"--audio {tmp_path / 'noise.wav'}: not a WAV file" in out, out + err
 
 
 async def test_play_audio_on_a_one_way_stream_is_an_app_error(

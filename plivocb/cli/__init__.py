@@ -19,7 +19,7 @@ from plivocb.cli import listen as listen_cli
 from plivocb.cli import replay as replay_cli
 from plivocb.cli import simulate as simulate_cli
 from plivocb.cli import xml as xml_cli
-from plivocb.cli.common import err_console, state
+from plivocb.cli.common import err_console, flag_name, state
 from plivocb.environment import Environment
 from plivocb.errors import ExitCode, PlivocbError
 
@@ -135,11 +135,6 @@ def _swap(name: str, stream: object) -> Iterator[None]:
         yield
     finally:
         setattr(sys, name, saved)
-
-
-def flag_name(option: str) -> str:
-    """The command-line flag of an options object's field: `max_duration` is `--max-duration`."""
-    return "--" + option.replace("_", "-")
 
 
 def _print_error(message: str, hint: str) -> None:

@@ -31,6 +31,33 @@ class _State:
 state = _State()
 
 
+# Options objects' fields whose flag is not the field's name with dashes: `ListenOptions.app_id`
+# is `listen --app`; a list field collects a repeated flag (`ignore_paths`: `--ignore-path`).
+_RENAMED_FLAGS = {
+    "app_id": "--app",  # listen
+    "ignore_paths": "--ignore-path",
+    "kinds": "--kind",  # replay
+    "calls": "--call",
+    "routes": "--route",
+    "overrides": "--set",
+    "keep_headers": "--keep-header",
+    "sign": "--no-sign",
+    "stream_timing": "--timing",
+    "frm": "--from",  # simulate call
+    "inputs": "--input",
+    "dials": "--dial",
+    "records": "--record",
+}
+
+
+def flag_name(option: str) -> str:
+    """The command-line flag of an options object's field: `max_duration` is `--max-duration`.
+
+    One namer for every command: a field has the same flag wherever it appears (`port` is
+    `--port` of listen and of inspect; listen's inspector port is the field `inspect_port`)."""
+    return _RENAMED_FLAGS.get(option) or "--" + option.replace("_", "-")
+
+
 def env() -> Environment:
     """The environment of the current CLI run."""
     return state.env

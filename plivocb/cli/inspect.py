@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from plivocb import defaults
-from plivocb.cli.common import PORT_RANGE, env_option, positive_option, require_http_url
+from plivocb.cli.common import (
+    PORT_RANGE,
+    env_option,
+    flag_name,
+    positive_option,
+    require_http_url,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +43,13 @@ def register(app: typer.Typer) -> None:
         from plivocb.inspector.run import InspectOptions, serve_fixtures
 
         require_http_url(to, "--to")
-        opts = InspectOptions(port=port, to=to, auth_token=auth_token or None, timeout=timeout)
+        opts = InspectOptions(
+            port=port,
+            to=to,
+            auth_token=auth_token or None,
+            timeout=timeout,
+            option_names=flag_name,
+        )
         if paths:
             opts.paths = paths
         asyncio.run(serve_fixtures(opts))

@@ -13,6 +13,7 @@ from plivocb.cli.common import (
     PORT_RANGE,
     env,
     env_option,
+    flag_name,
     positive_option,
     require_http_url,
     require_output_dir,
@@ -177,6 +178,7 @@ def register(app: typer.Typer) -> None:
             retry_backoff=env().retry_backoff,
             api_timeout=env().api_timeout,
             handle_signals=env().handle_signals,
+            option_names=flag_name,
         )
         live = env().live_terminal and not json_lines
         display = (
@@ -193,7 +195,7 @@ def register(app: typer.Typer) -> None:
             from plivocb.catcher import Stats
             from plivocb.listen import summary_lines
 
-            print("\n".join(summary_lines(Stats(), out)), file=sys.stderr, flush=True)
+            print("\n".join(summary_lines(Stats(), out, flag_name)), file=sys.stderr, flush=True)
             return
         if stats.errors:  # Plivo got a 500 for these and will retry: not a clean run
             raise typer.Exit(int(ExitCode.CHECKS_FAILED))

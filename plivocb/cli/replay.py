@@ -13,6 +13,7 @@ from plivocb.choices import Kind, Timing
 from plivocb.cli.common import (
     env,
     env_option,
+    flag_name,
     parse_assignments,
     positive_option,
     require_http_url,
@@ -22,15 +23,6 @@ from plivocb.errors import ExitCode, FixtureError, UsageError
 
 if TYPE_CHECKING:
     from plivocb.response_checks import StatusSpec
-
-
-# The engine's results name options by their ReplayOptions field; the user knows them as flags.
-FLAG_NAMES = {
-    "max_response": "--max-response",
-    "compare": "--compare",
-    "timeout": "--timeout",
-    "first_response_ms": "--first-response-ms",
-}
 
 
 def _require_url(value: str, option: str, websocket: bool) -> None:
@@ -235,7 +227,7 @@ def register(app: typer.Typer) -> None:
             fail_fast=fail_fast,
             keep_headers={name.lower() for name in keep_header},
             update_baseline=update_baseline,
-            option_names=dict(FLAG_NAMES),
+            option_names=flag_name,  # results name options by field; the user knows flags
         )
         if not any(True for _ in iter_paths(opts.paths)):
             raise UsageError(
@@ -247,10 +239,10 @@ def register(app: typer.Typer) -> None:
         if json_lines:
             output = JsonOutput(env().stdout)
         elif env().stdout_isatty:
-            output = RichOutput(env().out_console())
+            output = RichOutput(env().out_console(), flag_name)
             expected = sum(1 for _ in iter_paths(opts.paths))
         else:
-            output = LineOutput(env().stdout)
+            output = LineOutput(env().stdout, flag_name)
         if not opts.auth_token and opts.sign:
             print(
                 "note: no auth token, so requests carry their recorded signatures "

@@ -12,6 +12,7 @@ from plivocb.choices import Direction, HttpMethod, Machine, MessageType, ReplyFa
 from plivocb.cli.common import (
     env,
     env_option,
+    flag_name,
     positive_option,
     require_http_url,
     require_output_file,
@@ -158,6 +159,7 @@ def call(
         seed=seed,
         audio=audio,
         stream_out=stream_out,
+        option_names=flag_name,
     )
     opts.check()
     output = _output(json_lines)

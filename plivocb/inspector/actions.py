@@ -19,7 +19,7 @@ import aiohttp
 
 from plivocb import defaults, plivoxml, replay, response_checks, signature
 from plivocb.callbacks import expects_xml
-from plivocb.errors import PlivocbError
+from plivocb.errors import Namer, PlivocbError, own_name
 from plivocb.fixture.model import Fixture
 from plivocb.form import signed_params
 from plivocb.simulate.transport import UrlPolicy
@@ -46,6 +46,8 @@ class Target:
     default_to: str | None = None
     auth_token: str | None = None
     timeout: float = defaults.INSPECT_REPLAY_TIMEOUT
+    # What hints call the options they mention (`to`, `forward_to`): the CLI passes its flags.
+    option_names: Namer = own_name
 
 
 def pretty(body: str, content_type: str = "") -> str:
@@ -194,15 +196,17 @@ def parse_request(data: object) -> tuple[str | None, dict[str, str]]:
 def options(fx: Fixture, to: str | None, edits: dict[str, str], target: Target) -> Any:
     """ReplayOptions for one callback: a typed URL with a path is used as it is (plus the
     recorded query); a bare origin, or the forward target, gets the recorded path appended."""
+    name = target.option_names
     if fx.kind == STREAM_KIND:
         raise ActionError(
             "a <Stream> session is replayed over WebSocket: "
-            "use `plivocb replay FILE --to ws://…` (the inspector replays HTTP callbacks)"
+            f"use `plivocb replay FILE {name('to')} ws://…` (the inspector replays HTTP callbacks)"
         )
     chosen = to or target.default_to
     if not chosen:
         raise ActionError(
-            "no replay target: type a URL (or start with `listen --forward-to` / `inspect --to`)"
+            "no replay target: type a URL (or start with "
+            f"`listen {name('forward_to')}` / `inspect {name('to')}`)"
         )
     opts = replay.ReplayOptions(
         paths=[],

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 
 from plivocb import defaults
+from plivocb.errors import Namer, own_name
 from plivocb.inert import visible
 from plivocb.inspector.actions import Target
 from plivocb.inspector.app import Inspector
@@ -24,6 +25,7 @@ class InspectOptions:
     to: str | None = None  # the default replay target (the page can type another)
     auth_token: str | None = None  # re-signs replays
     timeout: float = defaults.INSPECT_REPLAY_TIMEOUT  # seconds to wait for a replay
+    option_names: Namer = own_name  # what the page's hints call options: the CLI's flags
 
 
 async def serve_fixtures(opts: InspectOptions, stop: asyncio.Event | None = None) -> int:
@@ -31,8 +33,9 @@ async def serve_fixtures(opts: InspectOptions, stop: asyncio.Event | None = None
     paths, to, auth_token = opts.paths, opts.to, opts.auth_token
     store = Store()
     count, problems = await asyncio.to_thread(store.load_paths, paths)
-    inspector = Inspector(store, new_token(), Target(to, auth_token, opts.timeout))
-    running = await start(inspector, opts.port)
+    target = Target(to, auth_token, opts.timeout, opts.option_names)
+    inspector = Inspector(store, new_token(), target)
+    running = await start(inspector, opts.port, "port")
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

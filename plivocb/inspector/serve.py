@@ -53,8 +53,11 @@ def _candidates(port: int) -> Iterable[int]:
     return [*range(port, min(port + PORT_TRIES, 65536)), 0]
 
 
-async def start(inspector: Inspector, port: int = DEFAULT_PORT) -> Running:
-    """Serve the inspector on loopback at `port`, or the next free one."""
+async def start(inspector: Inspector, port: int = DEFAULT_PORT, option: str = "port") -> Running:
+    """Serve the inspector on loopback at `port`, or the next free one.
+
+    `option` is the field that set `port` (`inspect`'s `port`, `listen`'s `inspect_port`):
+    the error when no port binds names it, and the CLI words it as that command's flag."""
     app = create_app(inspector)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
@@ -70,8 +73,8 @@ async def start(inspector: Inspector, port: int = DEFAULT_PORT) -> Running:
             raise UsageError(f"cannot serve the inspector on port {candidate}: {exc}") from None
         bound = runner.addresses[0][1]
         return Running(runner, int(bound), inspector.token)
-    await runner.cleanup()  # pragma: no cover - port 0 always binds
-    raise UsageError("no free port for the inspector", "pass --inspect-port")
+    await runner.cleanup()  # port 0 always binds: only a test that takes every candidate gets here
+    raise UsageError(words=lambda n: ("no free port for the inspector", f"pass {n(option)}"))
 
 
 class Feed:
@@ -122,5 +125,5 @@ class Feed:
 
 async def start_for_listen(store: Store, port: int, opts: Any) -> Running:
     """The inspector inside `listen`: replays go to --forward-to, signed with its auth token."""
-    target = Target(opts.forward_to, opts.auth_token, opts.forward_timeout)
-    return await start(Inspector(store, new_token(), target, listening=True), port)
+    target = Target(opts.forward_to, opts.auth_token, opts.forward_timeout, opts.option_names)
+    return await start(Inspector(store, new_token(), target, listening=True), port, "inspect_port")

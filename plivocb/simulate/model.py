@@ -10,7 +10,7 @@ from typing import Any
 
 from plivocb import defaults
 from plivocb.choices import Direction, HttpMethod, Machine, MessageType, ReplyFate
-from plivocb.errors import OptionError
+from plivocb.errors import Namer, OptionError, own_name
 from plivocb.fields import HANGUP_CAUSES
 from plivocb.fixture.model import Fixture
 from plivocb.generate import LEGACY_CAUSE
@@ -130,6 +130,7 @@ class CallOptions:
     seed: int | None = None
     audio: Path | None = None  # <Stream>: the caller's audio (a WAV), default silence
     stream_out: Path = defaults.SIMULATED_STREAMS_DIR  # <Stream> sessions and the app's audio
+    option_names: Namer = own_name  # what the transcript calls options (`audio`): the CLI's flags
 
     def check(self) -> None:
         if self.audio is not None and not self.audio.is_file():

@@ -187,6 +187,7 @@ async def stream(call: Call, el: ET.Element) -> ET.Element | None:
         audio=call.opts.audio,
         out=call.opts.stream_out,
         realtime=call.opts.realtime,
+        option_names=call.opts.option_names,
     )
     callback = el.get("statusCallbackUrl")
     started = call.clock.elapsed

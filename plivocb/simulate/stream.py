@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plivocb import defaults
+from plivocb.errors import Namer, own_name
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StreamRequest:
     audio: Path | None = None  # --audio FILE.wav: what the caller says (default: silence)
     out: Path = defaults.SIMULATED_STREAMS_DIR  # where the session and the app's audio are written
     realtime: bool = False  # 20 ms frames at real pace (default: as fast as the app reads)
+    option_names: Namer = own_name  # what a failure calls options (`audio`): the CLI's flags
 
 
 @dataclass
@@ -66,6 +68,7 @@ async def run_stream_session(request: StreamRequest, seconds: float) -> StreamOu
             audio=request.audio,
             out=request.out,
             realtime=request.realtime,
+            option_names=request.option_names,
         ),
         seconds,
     )

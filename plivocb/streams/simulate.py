@@ -21,6 +21,7 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from plivocb import defaults, signature
+from plivocb.errors import Namer, own_name
 from plivocb.fixture.model import Fixture, Request, Response, Signature
 from plivocb.fixture.store import save
 from plivocb.signed_request import build as build_signed
@@ -52,6 +53,7 @@ class SessionSpec:
     audio: Path | None = None
     out: Path = defaults.SIMULATED_STREAMS_DIR
     realtime: bool = False
+    option_names: Namer = own_name  # what a failure calls options (`audio`): the CLI's flags
 
 
 @dataclass
@@ -85,12 +87,13 @@ async def run_session(spec: SessionSpec, seconds: float) -> SessionResult:
             f"contentType {spec.content_type!r} is not one Plivo streams "
             f"({', '.join(protocol.STREAM_CONTENT_TYPES)})",
         )
+    audio_option = spec.option_names("audio")
     try:
         pcm = caller_audio(spec, fmt)
     except (OSError, EOFError, ValueError) as exc:  # wave.Error is an Exception subclass
-        return SessionResult("failed", f"--audio {spec.audio}: cannot be read: {exc}")
+        return SessionResult("failed", f"{audio_option} {spec.audio}: cannot be read: {exc}")
     except Exception as exc:  # wave.Error
-        return SessionResult("failed", f"--audio {spec.audio}: not a WAV file: {exc}")
+        return SessionResult("failed", f"{audio_option} {spec.audio}: not a WAV file: {exc}")
     signed_url = http_url(spec.url)
     hello = [("User-Agent", USER_AGENT)]
     token = spec.auth_token or None  # no token: an unsigned handshake
