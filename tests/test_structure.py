@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +94,59 @@ def test_command_defaults_are_the_option_objects_defaults() -> None:
     assert listen["max_connections"] == lo.max_connections
     assert (replay["timeout"], replay["max_response"]) == (ro.timeout, ro.max_response)
     assert (replay["concurrency"], replay["speed"]) == (ro.concurrency, ro.speed)
+
+
+# A CLI flag in a string: `--max-body`, not the `--` of an XML comment or a decrement.
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
+# Where the command layer and pytest's own options live: only they may spell flags.
+FLAG_OWNERS = ("cli/", "devtools/", "pytest_plugin.py")
+# Flags of other programs the core really passes.
+FOREIGN_FLAGS = {
+    ("inspector/actions.py", "--data-binary"),  # curl's, in the inspector's copy-as-curl
+}
+
+
+def flag_literals(package: Path) -> list[str]:
+    """`path:line: --flag` for each flag-looking string constant (not docstrings) of the core."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        if rel.startswith(FLAG_OWNERS):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            if id(node) in docstrings:
+                continue
+            for flag in FLAG.findall(node.value):
+                if (rel, flag) not in FOREIGN_FLAGS:
+                    found.append(f"{rel}:{node.lineno}: {flag}")
+    return found
+
+
+def test_the_core_spells_no_cli_flags() -> None:
+    """Only the CLI names flags: the core says `max_body` unless told (see errors.Namer)."""
+    package = Path(imports.__file__).resolve().parents[1]
+    assert flag_literals(package) == []
+
+
+def test_the_flag_scan_finds_flags_in_strings_and_f_strings(tmp_path: Path) -> None:
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "x.py").write_text('HELP = "--max-body"\n')  # the CLI's own: fine
+    (tmp_path / "core.py").write_text(
+        '"""Docstrings may say --max-body."""\n'
+        "# so may comments: --port\n"
+        'HINT = "pass --inspect-port"\n'
+        'def f(n):\n    """--doc"""\n    return f"over --max-body ({n})"\n'
+        'XML = "<!-- a -->"\nDASHES = "----"\n'
+    )
+    assert flag_literals(tmp_path) == ["core.py:3: --inspect-port", "core.py:6: --max-body"]
