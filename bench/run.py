@@ -2,6 +2,7 @@
 
     python bench/run.py                 # full run (a few minutes), writes bench/RESULTS.md
     python bench/run.py --quick --out /tmp/RESULTS.md   # small sizes: checks the harness works
+    python bench/run.py --only catcher --out /tmp/R.md  # some steps only (names as printed)
 
 Server processes are pinned to core 0 and load generators to core 1 (taskset) when the machine
 has two cores. wrk is used when installed (`apt-get install wrk`), else bench/loadgen.py.
@@ -115,21 +116,31 @@ def listen(out: Path, *extra: str, show: bool = False) -> tuple[subprocess.Popen
         *extra,
     ]
     env = {k: v for k, v in os.environ.items() if k != "PLIVO_AUTH_TOKEN"}
-    if show:
-        reader = subprocess.Popen(
-            [*pinned(1), "cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
-        )
-        proc = start(cmd, 0, env=env, stdout_to=reader.stdin)
-        assert reader.stdin is not None
-        reader.stdin.close()  # the listen process holds the write end now
-    else:
-        proc = start(cmd, 0, env=env)
+    proc = start_piped(cmd, env=env) if show else start(cmd, 0, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/ready")
     return proc, url
 
 
-def signed_script(tmp: Path, url: str) -> Path:
+def start_piped(cmd: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    """`cmd` on core 0 with its stdout to a pipe that a `cat` on core 1 drains."""
+    reader = subprocess.Popen([*pinned(1), "cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = start(cmd, 0, stdout_to=reader.stdin, **kwargs)
+    assert reader.stdin is not None
+    reader.stdin.close()  # the server holds the write end now
+    return proc
+
+
+def floor_app(out: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """bench/floor_app.py: the contract's per-callback work done the cheapest way, lines piped."""
+    port = free_port()
+    proc = start_piped([PY, str(HERE / "floor_app.py"), str(port), str(out), TOKEN])
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/ready")
+    return proc, url
+
+
+def signed_script(tmp: Path, url: str, name: str = "post-signed.lua") -> Path:
     """A wrk script like post.lua whose requests carry Plivo's six signature headers for `url`
     (one nonce for all: the catcher does the full HMAC check on every request all the same)."""
     sys.path.insert(0, str(ROOT))
@@ -142,7 +153,7 @@ def signed_script(tmp: Path, url: str) -> Path:
     params = parse_qs(body, keep_blank_values=True)
     headers = signed_headers("POST", url, params, TOKEN, nonce="31415926535897932384")
     extra = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
-    script = tmp / "post-signed.lua"
+    script = tmp / name
     script.write_text(
         lua.replace('wrk.headers["Content-Type"]', extra + 'wrk.headers["Content-Type"]', 1)
     )
@@ -199,20 +210,23 @@ def bench_catcher(tmp: Path, seconds: float, rounds: int) -> Figure:
     journal commit on the disk) does not decide the ratio."""
     out = tmp / "catcher"
     servers = {"bare": bare_app(), "bare+write": bare_app(tmp / "bare-writes")}
+    servers["floor"] = floor_app(tmp / "floor")
     servers["listen"] = listen(out, "--auth-token", TOKEN, show=True)
-    script = signed_script(tmp, servers["listen"][1] + "/answer")
+    scripts = {
+        label: signed_script(tmp, servers[label][1] + "/answer", f"{label}-signed.lua")
+        for label in ("floor", "listen")
+    }
     best: dict[str, dict[str, float]] = {}
     acknowledged = 0
     try:
         for label, (_, url) in servers.items():
-            load(url + "/answer", seconds=1, script=script if label == "listen" else None)
+            load(url + "/answer", seconds=1, script=scripts.get(label))
+        _check_floor_verifies(tmp / "floor")
         warm = count_fixtures(out)
         for _ in range(rounds):
             for label, (_, url) in servers.items():
                 os.sync()  # the previous turn's writeback must not land in this one
-                got = load(
-                    url + "/answer", seconds=seconds, script=script if label == "listen" else None
-                )
+                got = load(url + "/answer", seconds=seconds, script=scripts.get(label))
                 acknowledged += int(got["ok"]) if label == "listen" else 0
                 if label not in best or got["rps"] > best[label]["rps"]:
                     best[label] = got
@@ -223,6 +237,7 @@ def bench_catcher(tmp: Path, seconds: float, rounds: int) -> Figure:
     ours, base, old = best["listen"], best["bare+write"], best["bare"]
     ratio = ours["rps"] / base["rps"]
     lost = max(0, acknowledged - on_disk)
+    floor = best["floor"]["rps"]
     return Figure(
         "Catcher throughput (listen --tunnel none --auth-token, plain lines to a pipe, "
         "every callback written)",
@@ -234,8 +249,17 @@ def bench_catcher(tmp: Path, seconds: float, rounds: int) -> Figure:
         f"{ours['tool']}, 32 connections, best of {rounds} x {seconds:g} s, signed requests; "
         f"{acknowledged} acknowledged, {on_disk} on disk, {lost} missing; "
         f"old baseline (bare aiohttp, no write) {old['rps']:.0f} req/s: "
-        f"{ours['rps'] / old['rps']:.2f}",
+        f"{ours['rps'] / old['rps']:.2f}; the contract's floor (bench/floor_app.py: signature, "
+        f"complete TOML file by rename, one line; nothing else) {floor:.0f} req/s: "
+        f"{floor / base['rps']:.2f} of the baseline, listen {ours['rps'] / floor:.2f} of it",
     )
+
+
+def _check_floor_verifies(directory: Path) -> None:
+    """The floor app really checks signatures: its warm-up callbacks must all be `valid`."""
+    sample = sorted(p for p in directory.iterdir() if p.suffix == ".toml")[-3:]  # not /ready
+    if not sample or any('verdict = "valid"' not in p.read_text() for p in sample):
+        raise RuntimeError(f"bench/floor_app.py did not verify the signed requests in {directory}")
 
 
 def bench_forward(tmp: Path, count: int) -> Figure:
@@ -452,6 +476,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--only", default="", help="comma-separated steps to run (e.g. catcher,replay); default all"
+    )
     args = parser.parse_args()
     q = args.quick
     # Measure plivocb as installed: pip writes bytecode at install time. Without this, a machine
@@ -478,7 +505,12 @@ def main() -> int:
             ),
             ("replay memory", lambda: [bench_replay_memory(tmp, 500 if q else 100_000)]),
         ]
+        only = {name.strip() for name in args.only.split(",") if name.strip()}
+        if unknown := only - {label for label, _ in steps}:
+            parser.error(f"unknown step(s) {', '.join(sorted(unknown))}")
         for label, step in steps:
+            if only and label not in only:
+                continue
             os.sync()  # flush the previous step's files so their writeback does not skew this one
             time.sleep(1)
             started = time.perf_counter()

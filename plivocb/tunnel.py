@@ -29,6 +29,10 @@ def alternatives(n: Namer) -> str:
 # Where ngrok's own error pages (ERR_NGROK_105/106, ngrok.com/docs/errors) send users for one.
 AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
 INSTALL_URL = "https://ngrok.com/download"
+# pyngrok's own start-up timer (pyngrok.process._start_process) is checked only between the
+# agent's log lines, so an agent that prints nothing is bounded by ours: the start-up timeout
+# plus this margin, which leaves pyngrok's more specific error the first word otherwise.
+_STARTUP_MARGIN = 2
 
 
 def is_pyngrok_shim(path: str) -> bool:
@@ -213,7 +217,7 @@ class NgrokTunnel:
 
         try:
             url = await _in_daemon_thread(
-                lambda: self._connect(local_url), self.startup_timeout + 5
+                lambda: self._connect(local_url), self.startup_timeout + _STARTUP_MARGIN
             )
         except TunnelError:
             await self.close()
@@ -238,7 +242,7 @@ class NgrokTunnel:
             raise _explain(exc) from None
         except TimeoutError:
             await self.close()
-            raise self._not_started(self.startup_timeout + 5) from None
+            raise self._not_started(self.startup_timeout + _STARTUP_MARGIN) from None
         return url.rstrip("/")
 
     @staticmethod

@@ -116,7 +116,7 @@ async def _raw(port: int, payload: bytes, stop: asyncio.Event, per_byte_delay: f
                 await writer.wait_closed()
 
 
-async def test_200_hostile_connections_for_10_seconds(tmp_path: Path) -> None:
+async def test_200_hostile_connections_for_5_seconds(tmp_path: Path) -> None:
     out = tmp_path / "rec"
     lp = await ListenProcess(
         ["--tunnel", "none", "--port", "0", "--out", str(out), "--max-body", "65536"]
@@ -146,12 +146,12 @@ async def test_200_hostile_connections_for_10_seconds(tmp_path: Path) -> None:
     tasks += [asyncio.create_task(_raw(port, malformed[i % 4], stop)) for i in range(60)]
     tasks += [asyncio.create_task(_raw(port, oversized, stop)) for _ in range(40)]
     tasks += [asyncio.create_task(_raw(port, slow, stop, per_byte_delay=0.01)) for _ in range(60)]
-    await asyncio.sleep(10)
+    await asyncio.sleep(5)  # each slow writer finishes a request (3 s) inside the window
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 30)
     assert lp.proc is not None and lp.proc.returncode is None, "the listener died"
     assert await lp.stop() == 0
-    assert len(latencies) > 500
+    assert len(latencies) > 250
     assert max(latencies) < 1.0, f"slowest valid callback took {max(latencies):.2f} s"
     assert acknowledged <= _recorded_uuids(out)
 

@@ -1,0 +1,114 @@
+"""The contract's floor: the least a catcher can do per callback and still keep plivocb's promise.
+
+python bench/floor_app.py PORT DIR TOKEN
+
+A bare aiohttp app, like bare_app.py --write, that also does the rest of what `plivocb listen`
+promises for every callback, each part written the cheapest way this author found and nothing
+more (no classification tables, no inspector, no redaction, no hostile-input handling):
+
+* verifies the X-Plivo-Signature-V3 header (one HMAC-SHA256 over the SDKs' canonical string for
+  a POST without a query: `URL?` + sorted name+value pairs + `.nonce`; plivo-reference.md §2.2);
+* writes the callback as a complete TOML document (request line, headers, body, params,
+  verdict, the reply) that a crash can never leave half-written: an exclusive create of a
+  hidden temp name, then a rename to the final name (plivocb uses renameat2 NOREPLACE);
+* prints one line per callback (time, From -> To, verdict, status) to stdout, flushed at
+  most every 50 ms as plivocb batches its plain lines.
+
+bench/run.py measures it beside bare_app.py --write and `plivocb listen`: its ratio to the bare
+app is the ceiling any implementation of the contract in CPython on this machine can reach, and
+listen's ratio to it shows what plivocb's own structure costs on top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import hmac
+import itertools
+import os
+import re
+import sys
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f]')  # what a TOML basic string must escape
+
+
+def _q(text: str) -> str:
+    """A TOML basic string (escapes only when needed: the usual callback needs none)."""
+    if _UNSAFE.search(text) is None:
+        return f'"{text}"'
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m[0]):04x}", out) + '"'
+
+
+def floor_app(directory: str, token: str, public: str) -> web.Application:
+    os.makedirs(directory, exist_ok=True)
+    numbers = itertools.count(1)
+    keyed = hmac.new(token.encode(), digestmod="sha256")
+    pending: list[str] = []
+    out = sys.stdout
+
+    def flush() -> None:
+        if pending:
+            out.write("".join(pending))
+            out.flush()
+            pending.clear()
+
+    async def handle(request: web.Request) -> web.Response:
+        form = await request.post()
+        body = await request.read()
+        headers = request.headers
+        url = public + request.path_qs
+        pairs = sorted((k, str(v)) for k, v in form.items())
+        mac = keyed.copy()
+        nonce = headers.get("X-Plivo-Signature-V3-Nonce", "")
+        mac.update(f"{url}?{''.join([k + v for k, v in pairs])}.{nonce}".encode())
+        expected = binascii.b2a_base64(mac.digest(), newline=False)
+        given = headers.get("X-Plivo-Signature-V3", "").encode()
+        verdict = "valid" if hmac.compare_digest(expected, given) else "invalid"
+        reply = "<Response/>"
+        received = datetime.now(UTC)
+        text = "".join(
+            [
+                f'plivocb_fixture = 1\nkind = "answer"\nreceived_at = {received.isoformat()}\n',
+                f'\n[request]\nmethod = "{request.method}"\npublic_url = {_q(url)}\n',
+                f"body = {_q(body.decode('utf-8', 'replace'))}\n\n[request.headers]\n",
+                *[f"{_q(k)} = {_q(v)}\n" for k, v in headers.items()],
+                "\n[params]\n",
+                *[f"{_q(k)} = {_q(v)}\n" for k, v in pairs],
+                f'\n[signature]\nverdict = "{verdict}"\n',
+                f'\n[response]\nstatus = 200\ncontent_type = "text/xml"\nbody = {_q(reply)}\n',
+            ]
+        ).encode()
+        n = next(numbers)
+        temp = os.path.join(directory, f".{n:08d}.tmp")
+        fd = os.open(temp, _FLAGS, 0o644)
+        try:
+            os.write(fd, text)
+        finally:
+            os.close(fd)
+        os.rename(temp, os.path.join(directory, f"{n:08d}-answer.toml"))
+        if not pending:
+            asyncio.get_running_loop().call_later(0.05, flush)
+        pending.append(
+            f"{received:%H:%M:%S} answer {form.get('From', '')} -> {form.get('To', '')} "
+            f"{verdict} 200\n"
+        )
+        return web.Response(text=reply, content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+def main() -> None:
+    port, directory, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    app = floor_app(directory, token, f"http://127.0.0.1:{port}")
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
