@@ -158,3 +158,48 @@ def test_a_missing_file_gets_a_hint_about_its_name_not_fixing_it(tmp_path: Path)
     with pytest.raises(FixtureError) as caught:
         fx.load(tmp_path / "nope.toml")
     assert "No such file" in caught.value.message and "check the path" in caught.value.hint
+
+
+_field_values = st.one_of(
+    st.text(max_size=5),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.datetimes(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    table=st.dictionaries(st.sampled_from(["a", "b", "c"]), _field_values, max_size=3),
+    spec=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from([str, int, float, bool, dict]),
+            st.one_of(st.just(...), st.just(""), st.just(0.0), st.just({})),
+        ),
+        max_size=3,
+        unique_by=lambda field: field[0],
+    ),
+)
+def test_reader_fields_agree_with_get_field_by_field(
+    table: dict[str, object], spec: list[tuple[str, type, object]]
+) -> None:
+    """The reader's one-pass `fields` (replay's hot path) takes, converts and refuses exactly
+    what the careful per-field `get` does: same values of the same types, or the same error."""
+    from plivocb.fixture.codec import _Reader, _Spec
+
+    reader = _Reader("f.toml", table)
+
+    def outcome(read: object) -> object:
+        try:
+            values = read() if callable(read) else read
+        except FixtureError as exc:
+            return str(exc)
+        return [(type(v), v) for v in values]  # type: ignore[attr-defined]
+
+    fast = outcome(lambda: reader.fields(table, _Spec(*spec), "t."))
+    slow = outcome(lambda: [reader.get(table, k, t, "t.", d) for k, t, d in spec])
+    assert fast == slow

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from plivocb import fixture as fx
 from plivocb.errors import FixtureError
+from plivocb.fixture.model import request_problem
 from tests.helpers import ANSWER, HANGUP, make_fixture
 from tests.hostile import cli
 
@@ -229,3 +230,27 @@ def test_fuzz_random_bytes_and_damaged_fixtures_load_or_name_the_file(
             fx.load(path)
         except FixtureError as exc:
             assert str(path) in str(exc)
+
+
+_header_text = (
+    st.text(alphabet=st.sampled_from("aZ-_ :\r\n\x00é"), max_size=6)
+    | st.text(alphabet="ab", min_size=63, max_size=66)  # about the 64-character name limit
+    | st.text(max_size=70)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(headers=st.lists(st.tuples(_header_text, _header_text), max_size=4))
+def test_header_check_names_the_first_bad_header(headers: list[tuple[str, str]]) -> None:
+    """The one-scan header check refuses exactly what a check of each header in turn refuses."""
+    token = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
+    expected = ""
+    for name, value in headers:
+        if not token.fullmatch(name):
+            expected = f"request.headers: {name!r:.40} is not a header name"
+            break
+        if re.search("[\r\n\x00]", value):
+            expected = f"request.headers.{name} holds a CR, LF or NUL"
+            break
+    request = fx.Request("POST", "", "/answer", "", tuple(headers), b"")
+    assert request_problem(request) == expected
