@@ -52,7 +52,13 @@ def _write_complete(temp: Path | str, data: bytes, exclusive: bool = True) -> No
 
 
 def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Path:
-    """Write `data` as a new file in `directory` (created if missing) and return its path.
+    """Write `data` as a new file in `directory` (created if missing) and return its path."""
+    return directory / write_new_named(directory, next_name, data)
+
+
+def write_new_named(directory: Path, next_name: Callable[[], str], data: bytes) -> str:
+    """`write_new`, returning the new file's name: the catcher needs no Path (joining one costs
+    ~300 bytecodes, 5% of a callback's).
 
     The name is the first `next_name()` not taken; an existing file is never replaced: a new
     hidden temp file, then one rename that refuses to replace (renameat2 RENAME_NOREPLACE, or
@@ -82,7 +88,7 @@ def write_new(directory: Path, next_name: Callable[[], str], data: bytes) -> Pat
                     continue
                 os.replace(temp, target)
             moved = True
-            return directory / name  # joins one part: a third of parsing `target` whole
+            return name
     finally:
         if not moved:
             with contextlib.suppress(OSError):

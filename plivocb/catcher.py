@@ -28,7 +28,7 @@ from plivocb.callbacks import classify, expects_xml, first, group_uuid, reply
 from plivocb.errors import Namer, own_name
 from plivocb.events import IGNORED_KIND, CallbackEvent, Display, NullDisplay, summary_of
 from plivocb.fixture.model import Fixture, Request, Response, Signature
-from plivocb.fixture.store import save
+from plivocb.fixture.store import save_named
 from plivocb.form import (
     MAX_FIELDS,
     TooManyFields,
@@ -241,7 +241,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         reply, note = await _decide(request, config, callback, body, started)
         fixture = _fixture(request, config, callback, body, received, reply)
         try:
-            path = await _record(fixture, config, callback.ident, len(body) + len(reply.body))
+            name = await _record(fixture, config, callback.ident, len(body) + len(reply.body))
         except OSError as exc:
             request.app[STATS].errors += 1
             request.app[DISPLAY].publish(
@@ -255,7 +255,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 )
             )
             return web.Response(status=500, text="plivocb: could not record this callback\n")
-        _publish(request, config, callback, fixture, path.name, note)
+        _publish(request, config, callback, fixture, name, note)
         return web.Response(
             status=reply.status,
             body=reply.body.encode("utf-8"),
@@ -367,11 +367,11 @@ def _fixture(
     return config.redactor.fixture(fixture) if config.redactor is not None else fixture
 
 
-async def _record(fixture: Fixture, config: CatcherConfig, ident: str, size: int) -> Path:
-    """Write the fixture before the answer goes out; large ones off the event loop."""
+async def _record(fixture: Fixture, config: CatcherConfig, ident: str, size: int) -> str:
+    """Write the fixture before the answer goes out (large ones off the event loop): its name."""
     if size > THREAD_WRITE_OVER:  # encoding 1 MiB would stall the loop
-        return await asyncio.to_thread(save, fixture, config.out_dir, ident)
-    return save(fixture, config.out_dir, ident)
+        return await asyncio.to_thread(save_named, fixture, config.out_dir, ident)
+    return save_named(fixture, config.out_dir, ident)
 
 
 def _publish(
