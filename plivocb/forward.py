@@ -20,6 +20,7 @@ from plivocb.errors import Namer, own_name
 from plivocb.fixture.model import Response
 from plivocb.form import decode_text
 from plivocb.proxy_headers import HOP_BY_HOP
+from plivocb.xml_chars import NOT_XML_CHAR
 
 if TYPE_CHECKING:
     from plivocb.catcher import CatcherConfig
@@ -125,12 +126,9 @@ async def relay(
         return failed(f"unreachable: {type(exc).__name__}: {_USERINFO.sub('//', str(exc))}")
 
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def _xml_comment(text: str) -> str:
     """Text that can sit inside <!-- --> whatever it holds: XML 1.0 characters, no `--`."""
-    text = re.sub("-{2,}", "-", _NOT_XML.sub("?", text))
+    text = re.sub("-{2,}", "-", NOT_XML_CHAR.sub("?", text))
     return text.rstrip("-")
 
 

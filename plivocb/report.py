@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,15 +10,12 @@ from xml.sax.saxutils import quoteattr
 
 from plivocb.atomic_write import replacing
 from plivocb.results import Result, Summary
-
-# Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, lone surrogates (from
-# undecodable file names or JSON escapes), U+FFFE and U+FFFF. They cannot appear even escaped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+from plivocb.xml_chars import NOT_XML_CHAR
 
 
 def _clean(text: str) -> str:
     """Text XML 1.0 can carry: anything else becomes U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
+    return NOT_XML_CHAR.sub("\ufffd", text)
 
 
 class JUnitWriter:

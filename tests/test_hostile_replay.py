@@ -154,3 +154,15 @@ async def test_junit_stays_valid_xml_whatever_the_responses_hold(tmp_path: Path,
     root = ET.parse(junit).getroot()
     assert len(list(root.iter("failure"))) == 2
     assert "\x1b" not in out and "Traceback" not in err
+
+
+def test_not_xml_char_is_the_complement_of_xml_1_0_chars() -> None:
+    """The few-range class matches exactly the characters outside XML 1.0's Char production,
+    checked over every code point."""
+    from plivocb.xml_chars import NOT_XML_CHAR
+
+    allowed = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    everything = "".join(map(chr, range(0x110000)))
+    refused = NOT_XML_CHAR.findall(everything)
+    assert len(refused) == len(everything) - len(allowed.findall(everything)) == 2048 + 29 + 2
+    assert not any(allowed.fullmatch(c) for c in refused)

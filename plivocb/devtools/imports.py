@@ -36,6 +36,7 @@ PURE = (
     "plivocb.results",
     "plivocb.choices",
     "plivocb.defaults",
+    "plivocb.xml_chars",
 )
 IMPURE = ("aiohttp", "rich", "typer", "click", "pyngrok")
 ENTRY_POINTS = ("plivocb.__main__",)
