@@ -107,7 +107,8 @@ async def _raw(port: int, payload: bytes, stop: asyncio.Event, per_byte_delay: f
             else:
                 writer.write(payload)
                 await writer.drain()
-            await asyncio.wait_for(reader.read(1024), 2)
+            if not stop.is_set():  # a slow request cut off by the stop gets no answer: no wait
+                await asyncio.wait_for(reader.read(1024), 2)
         except (TimeoutError, OSError):
             pass
         finally:
