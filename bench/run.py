@@ -315,17 +315,24 @@ def whole_process(cmd: list[str]) -> tuple[float, str]:
 def bench_replay(tmp: Path, count: int, rounds: int = 3) -> Figure:
     """replay against two client loops, each a whole process on core 1: one that reads and
     tomli-parses each fixture file before posting its body (the target's baseline) and one that
-    posts bodies it loaded before its clock started (the old baseline). The three take turns for
-    `rounds` rounds and each keeps its fastest: single runs on this VM vary by ±20 %."""
+    posts bodies it loaded before its clock started (the old baseline). They take turns for
+    `rounds` rounds and each keeps its fastest: single runs on this VM vary by ±20 %. The
+    contract's floor (bench/replay_floor.py) takes its turn too."""
     fixtures = tmp / f"replay-{count}"
     bodies = make_fixtures(fixtures, count)
     c = str(REPLAY_CONCURRENCY)
     app, url = bare_app()
-    base_s = old_s = ours_s = float("inf")
+    base_s = old_s = ours_s = floor_s = float("inf")
     try:
         for _ in range(rounds):
             took, _ = whole_process([PY, str(HERE / "baseline_replay.py"), url, str(fixtures), c])
             base_s = min(base_s, took)
+            took, stdout = whole_process(
+                [PY, str(HERE / "replay_floor.py"), url, str(fixtures), c, TOKEN]
+            )
+            floor_s = min(floor_s, took)
+            if json.loads(stdout.splitlines()[-1])["passed"] != count:
+                raise RuntimeError("bench/replay_floor.py: not every fixture passed")
             out = whole_process(
                 [PY, str(HERE / "baseline_client.py"), url + "/answer", str(bodies), c]
             )
@@ -351,7 +358,9 @@ def bench_replay(tmp: Path, count: int, rounds: int = 3) -> Figure:
         ratio >= 0.8 and summary["passed"] == count,
         f"concurrency {c}, fastest of {rounds} taking turns; {summary['passed']} passed; "
         f"old baseline (bodies pre-loaded, start-up not counted) {count / old_s:.0f} req/s: "
-        f"{old_s / ours_s:.2f}",
+        f"{old_s / ours_s:.2f}; the contract's floor (bench/replay_floor.py: re-signed, reply "
+        f"checked, one JSON line; nothing else) {floor_s:.2f} s: {base_s / floor_s:.2f} of the "
+        f"baseline, replay {floor_s / ours_s:.2f} of it",
     )
 
 
