@@ -9,8 +9,8 @@ more (no classification tables, no inspector, no redaction, no hostile-input han
 * verifies the X-Plivo-Signature-V3 header (one HMAC-SHA256 over the SDKs' canonical string for
   a POST without a query: `URL?` + sorted name+value pairs + `.nonce`; plivo-reference.md §2.2);
 * writes the callback as a complete TOML document (request line, headers, body, params,
-  verdict, the reply) that a crash can never leave half-written: an exclusive create of a
-  hidden temp name, then a rename to the final name (plivocb uses renameat2 NOREPLACE);
+  verdict, the reply) that a crash can never leave half-written: an unnamed file (O_TMPFILE)
+  named by one linkat() once complete, which never replaces a file (as plivocb's atomic_write);
 * prints one line per callback (time, From -> To, verdict, status) to stdout, flushed at
   most every 50 ms as plivocb batches its plain lines.
 
@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_UNNAMED = os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC  # Linux: as plivocb's atomic_write
 REPLY = "<Response/>"
 _UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f]')  # what a TOML basic string must escape
 
@@ -49,6 +49,7 @@ def floor_app(directory: str, token: str, public: str) -> web.Application:
     os.makedirs(directory, exist_ok=True)
     numbers = itertools.count(1)
     keyed = hmac.new(token.encode(), digestmod="sha256")
+    procfd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
     pending: list[str] = []
     out = sys.stdout
 
@@ -94,13 +95,12 @@ def floor_app(directory: str, token: str, public: str) -> web.Application:
             ]
         ).encode()
         n = next(numbers)
-        temp = f"{directory}/.{n:08d}.tmp"
-        fd = os.open(temp, _FLAGS, 0o644)
+        fd = os.open(directory, _UNNAMED, 0o644)  # no name until it is complete
         try:
             os.write(fd, data)
+            os.link(str(fd), f"{directory}/{n:08d}-answer.toml", src_dir_fd=procfd)
         finally:
             os.close(fd)
-        os.rename(temp, f"{directory}/{n:08d}-answer.toml")
         if not pending:
             asyncio.get_running_loop().call_later(0.05, flush)
         pending.append(f"{received[11:19]} answer {caller} -> {called} {verdict} 200\n")

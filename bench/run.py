@@ -250,7 +250,7 @@ def bench_catcher(tmp: Path, seconds: float, rounds: int) -> Figure:
         f"{acknowledged} acknowledged, {on_disk} on disk, {lost} missing; "
         f"old baseline (bare aiohttp, no write) {old['rps']:.0f} req/s: "
         f"{ours['rps'] / old['rps']:.2f}; the contract's floor (bench/floor_app.py: signature, "
-        f"complete TOML file by rename, one line; nothing else) {floor:.0f} req/s: "
+        f"complete TOML file, one line; nothing else) {floor:.0f} req/s: "
         f"{floor / base['rps']:.2f} of the baseline, listen {ours['rps'] / floor:.2f} of it",
     )
 

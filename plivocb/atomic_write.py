@@ -1,7 +1,9 @@
 """Writing files so a reader never sees half of one (stdlib only): the one place that does it.
 
 * `write_new` creates a file under a name nobody holds yet (fixtures, the catcher's hot path):
-  temp file, then a rename that never replaces, so two writers never overwrite each other.
+  on Linux the data goes into an unnamed file (O_TMPFILE) that one linkat() then names, or
+  elsewhere into a temp file that a rename names; neither ever replaces a file, so two writers
+  never overwrite each other.
 * `replace_atomically` / `replacing` swap an existing file for new content (a fixture's
   `--update-baseline`, `fixtures redact`, the app-pointer state file, the JUnit report).
 
@@ -11,8 +13,10 @@ A failed write (disk full, interrupted) leaves the old file, or none, and never 
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,11 +64,21 @@ def write_new_named(directory: Path, next_name: Callable[[], str], data: bytes) 
     """`write_new`, returning the new file's name: the catcher needs no Path (joining one costs
     ~300 bytecodes, 5% of a callback's).
 
-    The name is the first `next_name()` not taken; an existing file is never replaced: a new
-    hidden temp file, then one rename that refuses to replace (renameat2 RENAME_NOREPLACE, or
-    link + unlink; plivocb.no_replace), or a checked rename where neither exists.
+    The name is the first `next_name()` not taken; an existing file is never replaced. On Linux
+    an unnamed file (O_TMPFILE) is written, then named by one linkat() that fails on a taken
+    name; elsewhere (or where the file system refuses O_TMPFILE) a new hidden temp file, then
+    one rename that refuses to replace (renameat2 RENAME_NOREPLACE, or link + unlink;
+    plivocb.no_replace), or a checked rename where neither exists.
     """
     folder = os.fspath(directory)
+    while True:
+        try:
+            name = _write_unnamed(folder, next_name, data)
+            break
+        except FileNotFoundError:  # first write into a new directory
+            directory.mkdir(parents=True, exist_ok=True)
+    if name is not None:
+        return name
     while True:
         temp = f"{folder}/.{_pid[0]}-{next(_temp_sequence)}{TEMP_SUFFIX}"
         try:
@@ -93,6 +107,77 @@ def write_new_named(directory: Path, next_name: Callable[[], str], data: bytes) 
         if not moved:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+# O_TMPFILE (Linux 3.11+; ext4, xfs, btrfs, tmpfs): the data is written to an inode with no
+# name, and linkat() through /proc/self/fd gives it one, refusing a taken name (see open(2),
+# O_TMPFILE).
+# A crash or a failed write leaves nothing behind, not even a hidden temp file, and the directory
+# changes once instead of three times: 15-21 µs a file on this VM against 21-33 µs for temp file
+# + renameat2 (bench/NOTES.md, session 11).
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0) if sys.platform.startswith("linux") else 0
+_UNNAMED_REFUSED = frozenset({errno.EISDIR, errno.EOPNOTSUPP, errno.EINVAL})
+_no_unnamed: set[str] = set()  # folders whose file system refused O_TMPFILE or the link
+_proc_fd: list[int | None] = [None]  # this process's /proc/self/fd, opened on first use
+
+
+def _forget_proc_fd() -> None:
+    """In a forked child the parent's /proc/<pid>/fd must not be used: it names its fds."""
+    fd, _proc_fd[0] = _proc_fd[0], None
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+os.register_at_fork(after_in_child=_forget_proc_fd)
+
+
+def _fd_dir() -> int | None:
+    if _proc_fd[0] is None:
+        try:
+            _proc_fd[0] = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:  # no /proc (some sandboxes)
+            return None
+    return _proc_fd[0]
+
+
+def _write_unnamed(folder: str, next_name: Callable[[], str], data: bytes) -> str | None:
+    """Write `data` to an unnamed file in `folder` and name it: the name, or None when this
+    folder cannot (the caller writes a temp file instead). FileNotFoundError: no such folder."""
+    if not _O_TMPFILE or folder in _no_unnamed or (procfd := _fd_dir()) is None:
+        return None
+    try:
+        fd = os.open(folder, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _UNNAMED_REFUSED:
+            raise
+        _no_unnamed.add(folder)
+        return None
+    named = ""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        while not named:
+            name = next_name()
+            try:
+                os.link(str(fd), f"{folder}/{name}", src_dir_fd=procfd, follow_symlinks=True)
+                named = name
+            except FileExistsError:
+                continue
+            except OSError:  # e.g. a file system or sandbox refusing the link: the temp path
+                _no_unnamed.add(folder)
+                return None
+    finally:
+        try:
+            os.close(fd)
+        except OSError:  # a write reported at close: the named file may be short
+            if named:
+                os.unlink(f"{folder}/{named}")
+            raise
+    return named
 
 
 def _temp_for(path: Path) -> Path:
