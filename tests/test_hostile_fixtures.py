@@ -44,6 +44,8 @@ BAD_FILES = {
     "at-path.toml": _variant(r'^path = "/answer"$', 'path = "@127.0.0.1:18101/x"'),
     "date-only.toml": _variant(r"^received_at = .*$", "received_at = 2026-11-26"),
     "binary.toml": None,
+    # TOML integers have no size limit in tomli; a float field cannot hold this one
+    "huge-elapsed.toml": GOOD + "\n[response]\nstatus = 200\nelapsed_ms = 1" + "0" * 400 + "\n",
 }
 EXPECTED = {
     "nested.toml": "nested deeper than the parser allows",
@@ -54,6 +56,7 @@ EXPECTED = {
     "at-path.toml": "must start with /",
     "date-only.toml": "must be datetime",
     "binary.toml": "is not UTF-8 text",
+    "huge-elapsed.toml": "response.elapsed_ms` is out of range",
 }
 
 
