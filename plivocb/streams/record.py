@@ -222,6 +222,12 @@ class SessionReader:
                     raise FixtureError(self.path, f"line {number} is not JSON") from None
                 if not isinstance(obj, dict):
                     raise FixtureError(self.path, f"line {number} is not a JSON object")
+                if type(obj.get("t")) is int:  # JSON integers have no size limit
+                    try:
+                        float(obj["t"])
+                    except OverflowError:
+                        problem = f"line {number}: `t` is out of range"
+                        raise FixtureError(self.path, problem) from None
                 if number == 1 and obj.get("plivocb_stream") != STREAM_FORMAT:
                     raise FixtureError(
                         self.path,
