@@ -46,6 +46,9 @@ BAD_FILES = {
     "binary.toml": None,
     # TOML integers have no size limit in tomli; a float field cannot hold this one
     "huge-elapsed.toml": GOOD + "\n[response]\nstatus = 200\nelapsed_ms = 1" + "0" * 400 + "\n",
+    # no clock measures these; the inspector's JSON (NaN, Infinity) would break its page
+    "nan-elapsed.toml": GOOD + "\n[response]\nstatus = 200\nelapsed_ms = nan\n",
+    "inf-elapsed.toml": GOOD + "\n[response]\nstatus = 200\nelapsed_ms = -inf\n",
 }
 EXPECTED = {
     "nested.toml": "nested deeper than the parser allows",
@@ -57,6 +60,8 @@ EXPECTED = {
     "date-only.toml": "must be datetime",
     "binary.toml": "is not UTF-8 text",
     "huge-elapsed.toml": "response.elapsed_ms` is out of range",
+    "nan-elapsed.toml": "response.elapsed_ms` must be a finite number",
+    "inf-elapsed.toml": "response.elapsed_ms` must be a finite number",
 }
 
 
