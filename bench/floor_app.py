@@ -4,10 +4,12 @@ python bench/floor_app.py PORT DIR TOKEN
 
 A bare aiohttp app, like bare_app.py --write, that also does the rest of what `plivocb listen`
 promises for every callback, each part written the cheapest way this author found and nothing
-more (no classification tables, no inspector, no redaction, no hostile-input handling):
+more (no classification tables, no inspector, no redaction, no hostile-input handling; one value
+per param name, as the benchmark's callbacks carry):
 
 * verifies the X-Plivo-Signature-V3 header (one HMAC-SHA256 over the SDKs' canonical string for
-  a POST without a query: `URL?` + sorted name+value pairs + `.nonce`; plivo-reference.md §2.2);
+  a POST without a query: `URL?` + sorted name+value pairs + `.nonce`, or `URL.nonce` without
+  params; plivo-reference.md §2.2);
 * writes the callback as a complete TOML document (request line, headers, body, params,
   verdict, the reply) that a crash can never leave half-written: an unnamed file (O_TMPFILE)
   named by one linkat() once complete, which never replaces a file (as plivocb's atomic_write);
@@ -67,7 +69,8 @@ def floor_app(directory: str, token: str, public: str) -> web.Application:
         pairs = sorted([(k, str(v)) for k, v in form.items()])
         mac = keyed.copy()
         nonce = headers.get("X-Plivo-Signature-V3-Nonce", "")
-        mac.update(f"{url}?{''.join([k + v for k, v in pairs])}.{nonce}".encode())
+        signed = f"{url}?{''.join([k + v for k, v in pairs])}" if pairs else url
+        mac.update(f"{signed}.{nonce}".encode())
         expected = binascii.b2a_base64(mac.digest(), newline=False)
         given = headers.get("X-Plivo-Signature-V3", "").encode()
         verdict = "valid" if hmac.compare_digest(expected, given) else "invalid"

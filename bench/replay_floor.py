@@ -5,7 +5,7 @@
 baseline_replay.py (read each file, tomli-parse it, post its body with CONCURRENCY workers) plus
 the rest of what `plivocb replay --auth-token T --json` promises for every fixture, each part
 written the cheapest way this author found and nothing more (no hostile-input handling, no
-routes, no overrides, no baselines):
+routes, no overrides, no baselines; POSTs without a recorded query, as the benchmark's are):
 
 * the fields it sends are checked to be strings (a broken fixture must be named, not sent);
 * the request is re-signed for the target URL: V3 (`URL?` + sorted name+value pairs + `.nonce`)
@@ -65,7 +65,8 @@ async def run(url: str, directory: str, concurrency: int, token: str) -> int:
                 pairs = "".join([k + params[k] for k in sorted(params)])
                 v3_nonce = f"{int.from_bytes(os.urandom(10), 'big') % 10**20:020d}"
                 v2_nonce = f"{int.from_bytes(os.urandom(10), 'big') % 10**20:020d}"
-                v3, v2 = sign(f"{target}?{pairs}.{v3_nonce}"), sign(target + v2_nonce)
+                v3 = sign(f"{target}?{pairs}.{v3_nonce}" if pairs else f"{target}.{v3_nonce}")
+                v2 = sign(target + v2_nonce)
                 headers = {
                     k: v
                     for k, v in req["headers"].items()
