@@ -349,6 +349,7 @@ async def run(
     chains: dict[str, deque[tuple[Path, Fixture]]] = {}
     tasks: set[asyncio.Task[None]] = set()
     pacer = _Pacer(opts)
+    left: list[bool] = []  # non-empty once a stop leaves a fixture unsent ("stopped early")
     connector = aiohttp.TCPConnector(limit=opts.concurrency, force_close=False)
 
     # No aiohttp timers: asyncio.timeout(opts.timeout) in send_one bounds each whole exchange.
@@ -379,6 +380,8 @@ async def run(
                         if opts.fail_fast:
                             stop.set()
                     on_result(result)
+                if queue:
+                    left.append(True)
             finally:
                 chains.pop(key, None)
                 slots.release()
@@ -387,6 +390,7 @@ async def run(
         try:
             async for path, fx in _aiter(source):
                 if stop.is_set():
+                    left.append(True)
                     break
                 key = group_uuid(fx.params) or f"file:{path}"
                 if key in chains:
@@ -395,6 +399,7 @@ async def run(
                 await slots.acquire()
                 if stop.is_set():
                     slots.release()
+                    left.append(True)
                     break
                 chains[key] = deque([(path, fx)])
                 task = asyncio.create_task(chain(key))
@@ -414,7 +419,7 @@ async def run(
             # Ctrl-C (asyncio.run cancels this task): hand back what finished, so the caller
             # can still write the summary and a partial JUnit report before exiting 130.
             summary.interrupted = True
-    summary.stopped_early = stop.is_set() and not summary.interrupted
+    summary.stopped_early = bool(left) and not summary.interrupted
     summary.elapsed_s = time.perf_counter() - started
     return summary
 

@@ -226,6 +226,13 @@ async def test_filters_routes_and_fail_fast(dev: DevApp, tmp_path: Path) -> None
     assert summary["stopped_early"] and summary["failed"] == 1 and summary["total"] == 1
     code, out, _ = await _cli(str(d), "--to", dev.base + "/fail500", "--fail-fast")
     assert code == 1 and out.rstrip().endswith("(stopped early: --fail-fast)")
+    # the last fixture failing stops nothing: every one was sent, so not "stopped early"
+    code, out, _ = await _cli(
+        str(d), "--to", dev.base + "/fail500", "--fail-fast", "--kind", "message", "--json"
+    )
+    summary = json.loads(out.splitlines()[-1])
+    assert code == 1 and summary["failed"] == summary["total"] == 1
+    assert not summary["stopped_early"]
 
 
 async def test_recorded_timing_keeps_gaps(dev: DevApp, tmp_path: Path) -> None:
