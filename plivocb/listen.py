@@ -303,7 +303,7 @@ async def _serve(
             from plivocb.inspector.serve import start_for_listen
 
             inspector = await start_for_listen(store, opts.inspect_port, opts)
-            extra.append(f"  inspector    {inspector.url}")
+            extra.append(f"  inspector    {inspector.url}{inspector.moved_from(opts.inspect_port)}")
         if opts.app_id:
             auth_id, token = credentials(opts.auth_id, opts.auth_token)
             await prove_reachable(app, config.public_base)

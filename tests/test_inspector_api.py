@@ -372,3 +372,23 @@ async def test_inspect_command_bad_input_is_one_line(tmp_path: Path) -> None:
     assert "no such file or directory" in err and "Traceback" not in err
     code, _, err = await arun_cli("inspect", str(tmp_path), "--to", "not-a-url")
     assert code == 2 and "--to must be an http(s) URL" in err
+
+
+async def test_a_taken_inspector_port_is_said_not_silently_moved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from plivocb.inspector.run import InspectOptions, serve_fixtures
+
+    write_set(tmp_path)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.3, stop.set)
+        await serve_fixtures(InspectOptions(paths=[str(tmp_path)], port=taken), stop)
+    banner = capsys.readouterr().out.splitlines()[0]
+    assert banner.endswith(f"(port {taken} was taken)"), banner
+    assert f"127.0.0.1:{taken}/" not in banner  # the URL names the port it is really on

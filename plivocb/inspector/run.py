@@ -42,7 +42,7 @@ async def serve_fixtures(opts: InspectOptions, stop: asyncio.Event | None = None
         loop.add_signal_handler(sig, stop.set)
     signing = "re-signed with PLIVO_AUTH_TOKEN" if auth_token else "unsigned (no auth token)"
     lines = [
-        f"plivocb inspector on {running.url}",
+        f"plivocb inspector on {running.url}{running.moved_from(opts.port)}",
         f"  callbacks    {count} from {', '.join(paths)}",
         *([f"  skipped      {len(problems)} unreadable: {problems[0]}"] if problems else []),
         f"  replays      to {to or 'a URL typed in the page'}, {signing}",

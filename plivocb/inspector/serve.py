@@ -43,6 +43,10 @@ class Running:
         """The address to open: it carries the per-run token."""
         return f"http://{BIND_HOST}:{self.port}/?token={self.token}"
 
+    def moved_from(self, requested: int) -> str:
+        """ " (port N was taken)" when the inspector is not on the port asked for, else ""."""
+        return f" (port {requested} was taken)" if requested and self.port != requested else ""
+
     async def close(self) -> None:
         await self.runner.cleanup()
 
