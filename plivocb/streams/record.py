@@ -31,6 +31,10 @@ PLIVO, APP = "plivo", "app"  # who sent a frame: Plivo (→ app) or the app (→
 MEDIA_TRACKS = ("inbound", "outbound")
 APP_TRACK = "app"
 MAX_LINE = 8 << 20  # a frame is bounded by the socket's max message size (well under this)
+# A frame's `t` (ms since the session opened) lies within a call: Plivo disconnects every call
+# at 24 h (make-a-call `time_limit`: "Calls >= 86400s are disconnected at 24h",
+# https://www.plivo.com/docs/voice/api/call/make-a-call).
+MAX_T_MS = 86_400_000
 
 
 def events_path(fixture: Path) -> Path:
@@ -222,12 +226,12 @@ class SessionReader:
                     raise FixtureError(self.path, f"line {number} is not JSON") from None
                 if not isinstance(obj, dict):
                     raise FixtureError(self.path, f"line {number} is not a JSON object")
-                if type(obj.get("t")) is int:  # JSON integers have no size limit
-                    try:
-                        float(obj["t"])
-                    except OverflowError:
-                        problem = f"line {number}: `t` is out of range"
-                        raise FixtureError(self.path, problem) from None
+                t = obj.get("t")
+                if isinstance(t, int | float) and not 0 <= t <= MAX_T_MS:  # NaN compares False too
+                    # JSON numbers have no size limit (and Python's json reads NaN, Infinity):
+                    # a recorded-timing replay would wait that long for the next frame.
+                    problem = f"line {number}: `t` is out of range (0 to {MAX_T_MS} ms)"
+                    raise FixtureError(self.path, problem)
                 if number == 1 and obj.get("plivocb_stream") != STREAM_FORMAT:
                     raise FixtureError(
                         self.path,
