@@ -34,6 +34,13 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _TRUNCATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """`data` to `fd` whole: a write may take only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _write_complete(temp: Path | str, data: bytes, exclusive: bool = True) -> None:
     """Write `temp` completely or not at all: a failed write (disk full…) leaves no file behind.
 
@@ -41,9 +48,7 @@ def _write_complete(temp: Path | str, data: bytes, exclusive: bool = True) -> No
     """
     fd = os.open(temp, _NEW_FILE if exclusive else _TRUNCATE, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     except BaseException:
         os.close(fd)
         os.unlink(temp)
@@ -157,9 +162,7 @@ def _write_unnamed(folder: str, next_name: Callable[[], str], data: bytes) -> st
         return None
     named = ""
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         while not named:
             name = next_name()
             try:

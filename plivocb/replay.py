@@ -349,7 +349,7 @@ async def run(
     chains: dict[str, deque[tuple[Path, Fixture]]] = {}
     tasks: set[asyncio.Task[None]] = set()
     pacer = _Pacer(opts)
-    left: list[bool] = []  # non-empty once a stop leaves a fixture unsent ("stopped early")
+    unsent = False  # a stop left a fixture unsent ("stopped early")
     connector = aiohttp.TCPConnector(limit=opts.concurrency, force_close=False)
 
     # No aiohttp timers: asyncio.timeout(opts.timeout) in send_one bounds each whole exchange.
@@ -359,6 +359,7 @@ async def run(
     ) as session:
 
         async def chain(key: str) -> None:
+            nonlocal unsent
             try:
                 queue = chains[key]
                 while queue and not stop.is_set():
@@ -381,7 +382,7 @@ async def run(
                             stop.set()
                     on_result(result)
                 if queue:
-                    left.append(True)
+                    unsent = True
             finally:
                 chains.pop(key, None)
                 slots.release()
@@ -390,7 +391,7 @@ async def run(
         try:
             async for path, fx in _aiter(source):
                 if stop.is_set():
-                    left.append(True)
+                    unsent = True
                     break
                 key = group_uuid(fx.params) or f"file:{path}"
                 if key in chains:
@@ -399,7 +400,7 @@ async def run(
                 await slots.acquire()
                 if stop.is_set():
                     slots.release()
-                    left.append(True)
+                    unsent = True
                     break
                 chains[key] = deque([(path, fx)])
                 task = asyncio.create_task(chain(key))
@@ -419,7 +420,7 @@ async def run(
             # Ctrl-C (asyncio.run cancels this task): hand back what finished, so the caller
             # can still write the summary and a partial JUnit report before exiting 130.
             summary.interrupted = True
-    summary.stopped_early = bool(left) and not summary.interrupted
+    summary.stopped_early = unsent and not summary.interrupted
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
