@@ -68,6 +68,17 @@ def form(params: dict[str, str]) -> str:
     return urlencode(params)
 
 
+LISTEN_READY = r"Answer URL\s+(\S+)/answer"  # the banner line `listen` prints once it serves
+
+
+def banner_urls(text: str) -> tuple[str, str]:
+    """The local and public URLs `listen`'s banner names."""
+    local = re.search(r"listening on (\S+)", text)
+    public = re.search(r"public URL\s+(\S+)", text)
+    assert local and public, text
+    return local.group(1), public.group(1)
+
+
 class ListenProcess:
     """`plivocb listen` as a real subprocess; reads its output in the background."""
 
@@ -105,10 +116,8 @@ class ListenProcess:
             asyncio.create_task(self._read(self.proc.stderr, self.stderr)),
         ]
         if expect_ready:
-            await self.wait_for(r"Answer URL\s+(\S+)/answer", timeout)
-            text = self.text()
-            self.local_url = re.search(r"listening on (\S+)", text).group(1)  # type: ignore[union-attr]
-            self.public_url = re.search(r"public URL\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+            await self.wait_for(LISTEN_READY, timeout)
+            self.local_url, self.public_url = banner_urls(self.text())
         return self
 
     def text(self) -> str:

@@ -21,6 +21,7 @@ from unittest import mock
 
 from plivocb.cli import main
 from plivocb.environment import Environment
+from tests.helpers import LISTEN_READY, banner_urls
 
 _LOCK = threading.Lock()
 # Plivo API retries wait this long first (the default, Environment's, is 0.5 s, doubling: 3.5 s
@@ -152,10 +153,8 @@ class InprocListen:
         InprocListen.started.append(self)
         self._thread.start()
         if expect_ready:
-            await self.wait_for(r"Answer URL\s+(\S+)/answer", timeout)
-            text = self.text()
-            self.local_url = re.search(r"listening on (\S+)", text).group(1)  # type: ignore[union-attr]
-            self.public_url = re.search(r"public URL\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+            await self.wait_for(LISTEN_READY, timeout)
+            self.local_url, self.public_url = banner_urls(self.text())
         return self
 
     async def wait_for(self, pattern: str, timeout: float = 10) -> re.Match[str]:
